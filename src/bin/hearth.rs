@@ -1,0 +1,150 @@
+//! `hearth`: the native CLI over the same engine the browser runs.
+//!
+//!   hearth tokenize --model F.gguf --prompt-file P --json
+//!   hearth logits   --model F.gguf --prompt-file P [--top 10] [--no-f16] --json
+//!   hearth complete --model F.gguf (--prompt TEXT | --prompt-file P) [--max-tokens N] [--no-f16] [--ctx N] --json
+//!
+//! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
+
+use hearth::{GpuContext, GpuOptions, HearthError, LlamaOptions, Result, TextModel};
+use serde_json::json;
+use std::collections::HashMap;
+use std::io::Write;
+
+const USAGE: &str = "usage: hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P) [--max-tokens N] [--top N] [--ctx N] [--no-f16] [--json]";
+
+struct Args {
+    command: String,
+    values: HashMap<String, String>,
+    flags: Vec<String>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut it = std::env::args().skip(1);
+    let command = it.next().ok_or_else(|| HearthError::InvalidArgument(USAGE.into()))?;
+    if command == "--help" || command == "-h" {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
+    let (mut values, mut flags) = (HashMap::new(), Vec::new());
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" | "--no-f16" => flags.push(a),
+            "--model" | "--prompt" | "--prompt-file" | "--max-tokens" | "--top" | "--ctx" | "--tokenizer" => {
+                let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
+                values.insert(a, v);
+            }
+            other => return Err(HearthError::InvalidArgument(format!("unknown argument '{other}'; {USAGE}"))),
+        }
+    }
+    Ok(Args { command, values, flags })
+}
+
+impl Args {
+    fn flag(&self, f: &str) -> bool {
+        self.flags.iter().any(|x| x == f)
+    }
+    fn number(&self, key: &str, default: usize) -> Result<usize> {
+        match self.values.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| HearthError::InvalidArgument(format!("{key} expects a whole number, got '{v}'"))),
+        }
+    }
+    fn read(&self, key: &str) -> Result<Vec<u8>> {
+        let path = self.values.get(key).ok_or_else(|| HearthError::InvalidArgument(format!("{key} is required")))?;
+        std::fs::read(path).map_err(|e| HearthError::Io(format!("{path}: {e}")))
+    }
+    fn prompt(&self) -> Result<String> {
+        if let Some(p) = self.values.get("--prompt") {
+            return Ok(p.clone());
+        }
+        let bytes = self.read("--prompt-file")?;
+        String::from_utf8(bytes).map_err(|_| HearthError::InvalidArgument("the prompt file is not valid UTF-8".into()))
+    }
+}
+
+fn load(args: &Args) -> Result<TextModel> {
+    let file = args.read("--model")?;
+    let tokenizer_json = match args.values.get("--tokenizer") {
+        Some(_) => Some(args.read("--tokenizer")?),
+        None => None,
+    };
+    let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16") }))?;
+    let options = LlamaOptions { context: args.values.get("--ctx").map(|_| args.number("--ctx", 2048).map(|v| v as u32)).transpose()? };
+    TextModel::load(ctx, &file, tokenizer_json.as_deref(), &options)
+}
+
+fn run() -> Result<()> {
+    let args = parse_args()?;
+    let json_out = args.flag("--json");
+    match args.command.as_str() {
+        "tokenize" => {
+            let file = args.read("--model")?;
+            let g = hearth::gguf::parse(&file)?;
+            let tok = hearth::tokenizer::Tokenizer::from_gguf(&g)?;
+            let ids = tok.encode(&args.prompt()?)?;
+            if json_out {
+                println!("{}", json!({ "ids": ids }));
+            } else {
+                println!("{ids:?}");
+            }
+        }
+        "logits" => {
+            let mut model = load(&args)?;
+            let ids = model.tokenizer.encode(&args.prompt()?)?;
+            if ids.is_empty() {
+                return Err(HearthError::InvalidArgument("the prompt is empty (no tokens)".into()));
+            }
+            if ids.len() > model.llama.context as usize {
+                return Err(HearthError::ContextOverflow { prompt: ids.len(), requested: 0, context: model.llama.context as usize });
+            }
+            let logits = pollster::block_on(model.llama.forward(&ids))?;
+            let mut order: Vec<usize> = (0..logits.len()).collect();
+            order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+            let top: Vec<(usize, f32)> = order.iter().take(args.number("--top", 10)?).map(|&i| (i, logits[i])).collect();
+            if json_out {
+                println!("{}", json!({ "prompt_ids": ids, "top": top }));
+            } else {
+                for (i, l) in top {
+                    println!("{i:>6} {l:>10.4} {:?}", model.tokenizer.decode(&[i as u32]));
+                }
+            }
+        }
+        "complete" => {
+            let mut model = load(&args)?;
+            let ids = model.tokenizer.encode(&args.prompt()?)?;
+            let options = hearth::GenerateOptions { max_tokens: args.number("--max-tokens", 64)? };
+            let stdout = std::io::stdout();
+            let c = pollster::block_on(hearth::complete(&mut model, &ids, &options, |piece| {
+                if !json_out {
+                    let mut out = stdout.lock();
+                    let _ = out.write_all(piece.as_bytes());
+                    let _ = out.flush();
+                }
+            }))?;
+            if json_out {
+                let mut v = serde_json::to_value(&c).map_err(|e| HearthError::Io(e.to_string()))?;
+                v["adapter"] = json!(model.llama.ctx.adapter_name());
+                v["f16"] = json!(model.llama.ctx.f16);
+                println!("{v}");
+            } else {
+                println!();
+                eprintln!("[{} prompt tokens, {} generated, finish {:?}; prefill {:.1} tok/s, decode {:.1} tok/s on {}]",
+                    c.prompt_ids.len(), c.ids.len(), c.finish_reason, c.prefill_tok_s, c.decode_tok_s, model.llama.ctx.adapter_name());
+            }
+        }
+        other => return Err(HearthError::InvalidArgument(format!("unknown command '{other}'; {USAGE}"))),
+    }
+    Ok(())
+}
+
+fn main() {
+    // Mesa's Vulkan loader warns on stderr without it; keep stderr for real errors.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
+    if let Err(e) = run() {
+        eprintln!("hearth: {e}");
+        std::process::exit(1);
+    }
+}

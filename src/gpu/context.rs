@@ -1,0 +1,170 @@
+//! The GPU: adapter + device + queue, the features we use (`shader-f16` when present and not
+//! disabled), the adapter's real limits, and error capture (validation errors and device loss
+//! become `HearthError`s instead of panics).
+
+use crate::error::{HearthError, Result};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug, Default)]
+pub struct GpuOptions {
+    /// Never use `shader-f16`, even when the adapter has it (the path SwiftShader needs).
+    pub no_f16: bool,
+}
+
+pub struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    /// Whether kernels are compiled with `enable f16;`.
+    pub f16: bool,
+    errors: Arc<Mutex<Vec<String>>>,
+    lost: Arc<Mutex<Option<String>>>,
+    pub(crate) pipelines: super::pipelines::PipelineCache,
+}
+
+impl GpuContext {
+    pub async fn new(options: &GpuOptions) -> Result<Arc<GpuContext>> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                apply_limit_buckets: false,
+            })
+            .await
+            .map_err(|e| HearthError::NoAdapter(e.to_string()))?;
+        let adapter_info = adapter.get_info();
+        let f16 = !options.no_f16 && adapter.features().contains(wgpu::Features::SHADER_F16);
+        let features = if f16 { wgpu::Features::SHADER_F16 } else { wgpu::Features::empty() };
+        // Ask for what the adapter really has, not the conservative defaults.
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("hearth"),
+                required_features: features,
+                required_limits: limits.clone(),
+                experimental_features: wgpu::ExperimentalFeatures::disabled(),
+                memory_hints: wgpu::MemoryHints::Performance,
+                trace: wgpu::Trace::Off,
+            })
+            .await
+            .map_err(|e| HearthError::DeviceRequest(e.to_string()))?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(e.to_string());
+            }
+        }));
+        let lost = Arc::new(Mutex::new(None));
+        let lost_sink = lost.clone();
+        device.set_device_lost_callback(move |reason, msg| {
+            if let Ok(mut l) = lost_sink.lock() {
+                *l = Some(format!("{reason:?}: {msg}"));
+            }
+        });
+        Ok(Arc::new(GpuContext {
+            device,
+            queue,
+            adapter_info,
+            limits,
+            f16,
+            errors,
+            lost,
+            pipelines: Default::default(),
+        }))
+    }
+
+    /// "name (backend)" for reports.
+    pub fn adapter_name(&self) -> String {
+        format!("{} ({:?})", self.adapter_info.name, self.adapter_info.backend)
+    }
+
+    /// Fail with the first GPU error captured since the last check, if any.
+    pub fn check(&self) -> Result<()> {
+        if let Some(l) = self.lost.lock().ok().and_then(|l| l.clone()) {
+            return Err(HearthError::DeviceLost(l));
+        }
+        let mut errs = self.errors.lock().map_err(|_| HearthError::Gpu("error sink poisoned".into()))?;
+        if let Some(first) = errs.first().cloned() {
+            errs.clear();
+            return Err(HearthError::Gpu(first));
+        }
+        Ok(())
+    }
+
+    pub fn storage_buffer(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer> {
+        self.check_binding_size(label, bytes)?;
+        Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(4).next_multiple_of(4),
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        }))
+    }
+
+    pub fn storage_buffer_init(&self, label: &str, data: &[u8]) -> Result<wgpu::Buffer> {
+        let buf = self.storage_buffer(label, data.len() as u64)?;
+        self.queue.write_buffer(&buf, 0, data);
+        Ok(buf)
+    }
+
+    pub fn uniform_buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.next_multiple_of(16),
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub fn staging_buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(4).next_multiple_of(4),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// A tensor must fit one storage binding on this adapter.
+    pub fn check_binding_size(&self, tensor: &str, bytes: u64) -> Result<()> {
+        let limit = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        if bytes > limit {
+            return Err(HearthError::TensorTooLarge { tensor: tensor.into(), needed: bytes, limit });
+        }
+        Ok(())
+    }
+
+    /// Map a MAP_READ buffer (after its copy was submitted) and return its first `bytes` bytes.
+    pub async fn read_staging(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        staging.slice(..bytes).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
+            .map_err(|e| HearthError::Gpu(e.to_string()))?;
+        let mapped = rx.await.map_err(|_| HearthError::DeviceLost("map callback dropped".into()))?;
+        self.check()?;
+        mapped.map_err(|e| HearthError::Gpu(format!("buffer map failed: {e}")))?;
+        let out = {
+            let view = staging.slice(..bytes).get_mapped_range().map_err(|e| HearthError::Gpu(format!("{e:?}")))?;
+            view.to_vec()
+        };
+        staging.unmap();
+        Ok(out)
+    }
+
+    /// Copy `bytes` of `src` to a fresh staging buffer and read them (tests, one-off reads).
+    pub async fn read_buffer(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let staging = self.staging_buffer("readback", bytes);
+        let mut enc = self.device.create_command_encoder(&Default::default());
+        enc.copy_buffer_to_buffer(src, 0, &staging, 0, bytes.next_multiple_of(4));
+        self.queue.submit([enc.finish()]);
+        self.read_staging(&staging, bytes).await
+    }
+}

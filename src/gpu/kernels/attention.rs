@@ -1,0 +1,21 @@
+//! Launcher of `shaders/attention.wgsl`.  Reference: `cpu::attention`.
+
+use crate::error::{HearthError, Result};
+use crate::gpu::{Defines, Dispatch, GpuContext, Grid};
+
+#[derive(Clone, Copy, Debug)]
+pub struct AttentionShape {
+    pub heads: u32,
+    pub kv_heads: u32,
+    pub head_dim: u32,
+    pub scale: f32,
+}
+
+pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    if s.kv_heads == 0 || s.heads % s.kv_heads != 0 || s.head_dim == 0 || s.head_dim > 1024 {
+        return Err(HearthError::UnsupportedModel(format!("attention with {} heads, {} KV heads, head dim {}", s.heads, s.kv_heads, s.head_dim)));
+    }
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
+    let p = ctx.pipeline("attention.wgsl", defines)?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
+}

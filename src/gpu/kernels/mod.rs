@@ -1,0 +1,18 @@
+//! One launcher per shader family: each builds a `Dispatch` (pipeline + bind group + grid) once,
+//! at load. Each has a CPU twin in `cpu` and a test comparing them (tests/kernels.rs).
+
+mod attention;
+mod copy_rows;
+mod embed;
+mod matmul;
+mod rms_norm;
+mod rope;
+mod swiglu;
+
+pub use attention::{attention, AttentionShape};
+pub use copy_rows::copy_rows;
+pub use embed::embed;
+pub use matmul::{matmul, matvec};
+pub use rms_norm::rms_norm;
+pub use rope::{rope, rope_table, RopeMode, RopeShape};
+pub use swiglu::swiglu;

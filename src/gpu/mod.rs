@@ -1,0 +1,15 @@
+//! The GPU runtime on `wgpu`: device and limits (`context`), the shader table and preprocessor
+//! (`shaders`), cached pipelines (`pipelines`), quantized weights (`weights`), recorded launches
+//! (`dispatch`) and one launcher per kernel family (`kernels`).
+
+pub mod context;
+pub mod dispatch;
+pub mod kernels;
+pub mod pipelines;
+pub mod shaders;
+pub mod weights;
+
+pub use context::{GpuContext, GpuOptions};
+pub use dispatch::{encode, Dispatch, Grid, Step};
+pub use shaders::Defines;
+pub use weights::GpuMatrix;

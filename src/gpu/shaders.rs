@@ -1,0 +1,99 @@
+//! Every WGSL source, embedded at compile time, and the tiny preprocessor that makes variants:
+//! `#include "common/x.wgsl"`, `#ifdef NAME` / `#ifndef NAME` / `#else` / `#endif`, and valued
+//! defines emitted as `const NAME = value;`. `F16` is set when the device has `shader-f16`.
+
+use std::collections::BTreeMap;
+
+/// (path under `shaders/`, source)
+pub const SOURCES: &[(&str, &str)] = &[
+    ("common/weights.wgsl", include_str!("../../shaders/common/weights.wgsl")),
+    ("common/step.wgsl", include_str!("../../shaders/common/step.wgsl")),
+    ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
+    ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
+    ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),
+    ("matmul.wgsl", include_str!("../../shaders/matmul.wgsl")),
+    ("rope.wgsl", include_str!("../../shaders/rope.wgsl")),
+    ("copy_rows.wgsl", include_str!("../../shaders/copy_rows.wgsl")),
+    ("attention.wgsl", include_str!("../../shaders/attention.wgsl")),
+    ("swiglu.wgsl", include_str!("../../shaders/swiglu.wgsl")),
+];
+
+pub fn source(name: &str) -> Option<&'static str> {
+    SOURCES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Defines of one shader variant: flags have an empty value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Defines(pub BTreeMap<String, String>);
+
+impl Defines {
+    pub fn flag(mut self, name: &str) -> Self {
+        self.0.insert(name.to_string(), String::new());
+        self
+    }
+    pub fn flag_if(self, cond: bool, name: &str) -> Self {
+        if cond { self.flag(name) } else { self }
+    }
+    pub fn u32(mut self, name: &str, v: u32) -> Self {
+        self.0.insert(name.to_string(), format!("{v}u"));
+        self
+    }
+    pub fn f32(mut self, name: &str, v: f32) -> Self {
+        self.0.insert(name.to_string(), format!("{v:e}f"));
+        self
+    }
+    fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+/// Expand `name` with `defines` into plain WGSL.
+pub fn preprocess(name: &str, defines: &Defines) -> Result<String, String> {
+    let mut out = String::new();
+    if defines.has("F16") {
+        out.push_str("enable f16;\n");
+    }
+    for (k, v) in &defines.0 {
+        if !v.is_empty() {
+            out.push_str(&format!("const {k} = {v};\n"));
+        }
+    }
+    expand(name, defines, &mut out, 0)?;
+    Ok(out)
+}
+
+fn expand(name: &str, defines: &Defines, out: &mut String, depth: u32) -> Result<(), String> {
+    if depth > 8 {
+        return Err(format!("{name}: includes nested too deeply"));
+    }
+    let src = source(name).ok_or_else(|| format!("no shader named {name}"))?;
+    // Stack of (this branch active, parent active).
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let active = |stack: &Vec<(bool, bool)>| stack.last().map(|&(a, p)| a && p).unwrap_or(true);
+    for (lineno, line) in src.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("#ifdef ") {
+            let parent = active(&stack);
+            stack.push((defines.has(rest.trim()), parent));
+        } else if let Some(rest) = t.strip_prefix("#ifndef ") {
+            let parent = active(&stack);
+            stack.push((!defines.has(rest.trim()), parent));
+        } else if t.starts_with("#else") {
+            let top = stack.last_mut().ok_or_else(|| format!("{name}:{}: #else without #ifdef", lineno + 1))?;
+            top.0 = !top.0;
+        } else if t.starts_with("#endif") {
+            stack.pop().ok_or_else(|| format!("{name}:{}: #endif without #ifdef", lineno + 1))?;
+        } else if let Some(rest) = t.strip_prefix("#include ") {
+            if active(&stack) {
+                expand(rest.trim().trim_matches('"'), defines, out, depth + 1)?;
+            }
+        } else if active(&stack) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    if !stack.is_empty() {
+        return Err(format!("{name}: unterminated #ifdef"));
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Hearth: small quantized transformer models on the user's GPU through WGSL compute shaders.
+//!
+//! ```text
+//! bytes (.gguf; fetch/File in JS, std::fs natively)
+//!   └ gguf::parse ─► metadata + TensorInfo{name, dims, type, byte range}   (every offset bounds-checked)
+//!       ├ model::config ─► LlamaConfig            (errors name the missing key)
+//!       ├ tokenizer ─► `tokenizers` BPE from the embedded vocab (or tokenizer.json)
+//!       └ quant::layout ─► GpuMatrix per weight: packed payload + f16 scales, still quantized
+//!   Llama::load ─► activations, KV cache, RoPE table; prefill + decode programs recorded once
+//! LLM:  text ─ tokenizer ─► ids ─ forward: one encoder, one compute pass, one submit
+//!         embed → blocks[rms_norm → q/k/v → rope (k → cache) → v → cache → attention → o (+x)
+//!                         → rms_norm → gate/up → swiglu → down (+x)]
+//!         → rms_norm(last row) → output head ─► logits ─► argmax ─► TokenStream (whole UTF-8)
+//! ```
+//!
+//! Modules: `error` (typed errors with stable codes) · `gguf` (reader, writer) · `quant`
+//! (formats: CPU dequant = truth, GPU layout) · `cpu` (reference kernels) · `gpu` (context,
+//! shaders, pipelines, weights, kernels) · `model` (config, llama) · `tokenizer` · `text_model`
+//! · `generate`.
+
+pub mod cpu;
+pub mod error;
+pub mod generate;
+pub mod gguf;
+pub mod gpu;
+pub mod model;
+pub mod quant;
+pub mod text_model;
+pub mod tokenizer;
+
+pub use error::{HearthError, Result};
+pub use generate::{complete, Completion, FinishReason, GenerateOptions};
+pub use gpu::{GpuContext, GpuOptions};
+pub use model::{Llama, LlamaOptions};
+pub use text_model::TextModel;

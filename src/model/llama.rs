@@ -1,0 +1,247 @@
+//! The llama-family decoder on the GPU. `Llama::load` uploads the weights (still quantized),
+//! allocates the run state (activations, KV cache, RoPE table) and records both forward
+//! programs once: prefill (tiled matrix-matrix kernels) and decode (matrix-vector kernels).
+//! `forward` then writes ids + one `Step` uniform, replays a program in one compute pass and
+//! one submit, and reads back the last position's logits.
+//!
+//! Per block: rms_norm → q/k/v → rope (k straight into the cache) → v append → attention
+//! → o (+= residual) → rms_norm → gate/up → swiglu → down (+= residual).
+
+use super::config::LlamaConfig;
+use crate::error::{HearthError, Result};
+use crate::gguf::Gguf;
+use crate::gpu::kernels::{self, AttentionShape, RopeShape};
+use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, Step};
+use crate::quant::{dequantize, DType};
+use std::sync::Arc;
+
+struct Block {
+    attn_norm: wgpu::Buffer,
+    attn_q: GpuMatrix,
+    attn_k: GpuMatrix,
+    attn_v: GpuMatrix,
+    attn_output: GpuMatrix,
+    ffn_norm: wgpu::Buffer,
+    ffn_gate: GpuMatrix,
+    ffn_up: GpuMatrix,
+    ffn_down: GpuMatrix,
+    k_cache: wgpu::Buffer,
+    v_cache: wgpu::Buffer,
+}
+
+/// Activation buffers, sized for `capacity` tokens per forward.
+struct RunState {
+    ids: wgpu::Buffer,
+    step: wgpu::Buffer,
+    x: wgpu::Buffer,        // [T, n_embd] residual stream (f32)
+    xn: wgpu::Buffer,       // [T, n_embd] normed
+    q: wgpu::Buffer,        // [T, n_head·hd]
+    k: wgpu::Buffer,        // [T, n_head_kv·hd]
+    v: wgpu::Buffer,        // [T, n_head_kv·hd]
+    q_rot: wgpu::Buffer,    // [T, n_head·hd]
+    attn: wgpu::Buffer,     // [T, n_head·hd]
+    gate: wgpu::Buffer,     // [T, n_ff]
+    up: wgpu::Buffer,       // [T, n_ff]
+    act: wgpu::Buffer,      // [T, n_ff]
+    x_last: wgpu::Buffer,   // [n_embd] normed last row
+    logits: wgpu::Buffer,   // [vocab]
+    staging: wgpu::Buffer,  // [vocab] MAP_READ
+    rope_table: wgpu::Buffer,
+}
+
+pub struct LlamaOptions {
+    /// Context window (KV cache length); `None` = min(model's, 2048).
+    pub context: Option<u32>,
+}
+
+impl Default for LlamaOptions {
+    fn default() -> Self {
+        LlamaOptions { context: None }
+    }
+}
+
+pub struct Llama {
+    pub config: LlamaConfig,
+    pub ctx: Arc<GpuContext>,
+    /// Context window in tokens (also the largest forward).
+    pub context: u32,
+    /// Bytes of GPU memory the model holds (weights + KV cache + activations).
+    pub gpu_bytes: u64,
+    /// Tokens currently in the KV cache, in order.
+    pub cached: Vec<u32>,
+    state: RunState,
+    prefill: Vec<Dispatch>,
+    decode: Vec<Dispatch>,
+    _blocks: Vec<Block>,
+}
+
+fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: u32) -> Result<GpuMatrix> {
+    let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
+    let (r, c) = t.rows_cols();
+    if (r, c) != (rows as u64, cols as u64) {
+        return Err(HearthError::Malformed(format!("tensor '{name}' is {r}×{c}, expected {rows}×{cols}")));
+    }
+    let dtype = t.dtype()?;
+    ctx.check_binding_size(name, GpuMatrixSize::bytes(dtype, r * c))?;
+    GpuMatrix::upload(ctx, name, dtype, r, c, g.tensor_bytes(file, t))
+}
+
+/// Byte size of a matrix in the GPU layout (for the limit check before allocation).
+struct GpuMatrixSize;
+impl GpuMatrixSize {
+    fn bytes(dtype: DType, n: u64) -> u64 {
+        match dtype {
+            DType::F32 => n * 4,
+            DType::F16 | DType::BF16 => n * 2,
+            DType::Q8_0 => n,
+            DType::Q4_0 | DType::Q4_1 => n / 2,
+        }
+    }
+}
+
+/// A small vector (norm weights), dequantized to f32 at load.
+fn vector(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, len: u32) -> Result<wgpu::Buffer> {
+    let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
+    if t.n_elements() != len as u64 {
+        return Err(HearthError::Malformed(format!("tensor '{name}' has {} elements, expected {len}", t.n_elements())));
+    }
+    let v = dequantize(t.dtype()?, g.tensor_bytes(file, t));
+    ctx.storage_buffer_init(name, bytemuck::cast_slice(&v))
+}
+
+impl Llama {
+    pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<Llama> {
+        let c = LlamaConfig::from_gguf(g)?;
+        let context = options.context.unwrap_or(2048).min(c.context_length).max(1);
+        let cap = context;
+        let (d, hd) = (c.n_embd, c.head_dim);
+        let (qd, kvd) = (c.n_head * hd, c.n_head_kv * hd);
+        let f32s = |n: u32| n as u64 * 4;
+        let buf = |label: &str, n: u32| ctx.storage_buffer(label, f32s(n) * cap as u64);
+
+        let table = kernels::rope_table(context, c.n_rot, c.rope_base, c.rope_freq_scale);
+        let state = RunState {
+            ids: ctx.storage_buffer("ids", 4 * cap as u64)?,
+            step: ctx.uniform_buffer("step", 16),
+            x: buf("x", d)?,
+            xn: buf("xn", d)?,
+            q: buf("q", qd)?,
+            k: buf("k", kvd)?,
+            v: buf("v", kvd)?,
+            q_rot: buf("q_rot", qd)?,
+            attn: buf("attn", qd)?,
+            gate: buf("gate", c.n_ff)?,
+            up: buf("up", c.n_ff)?,
+            act: buf("act", c.n_ff)?,
+            x_last: ctx.storage_buffer("x_last", f32s(d))?,
+            logits: ctx.storage_buffer("logits", f32s(c.vocab_size))?,
+            staging: ctx.staging_buffer("logits.staging", f32s(c.vocab_size)),
+            rope_table: ctx.storage_buffer_init("rope_table", bytemuck::cast_slice(&table))?,
+        };
+        let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 3 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
+
+        let token_embd = matrix(&ctx, g, file, "token_embd.weight", c.vocab_size, d)?;
+        let output = match g.tensor("output.weight") {
+            Some(_) => Some(matrix(&ctx, g, file, "output.weight", c.vocab_size, d)?),
+            None => None,
+        };
+        let output_norm = vector(&ctx, g, file, "output_norm.weight", d)?;
+        gpu_bytes += token_embd.bytes + output.as_ref().map_or(0, |o| o.bytes) + f32s(d);
+
+        let mut blocks = Vec::with_capacity(c.n_layer as usize);
+        for l in 0..c.n_layer {
+            let n = |s: &str| format!("blk.{l}.{s}.weight");
+            let kv_bytes = f32s(kvd) * context as u64;
+            let b = Block {
+                attn_norm: vector(&ctx, g, file, &n("attn_norm"), d)?,
+                attn_q: matrix(&ctx, g, file, &n("attn_q"), qd, d)?,
+                attn_k: matrix(&ctx, g, file, &n("attn_k"), kvd, d)?,
+                attn_v: matrix(&ctx, g, file, &n("attn_v"), kvd, d)?,
+                attn_output: matrix(&ctx, g, file, &n("attn_output"), d, qd)?,
+                ffn_norm: vector(&ctx, g, file, &n("ffn_norm"), d)?,
+                ffn_gate: matrix(&ctx, g, file, &n("ffn_gate"), c.n_ff, d)?,
+                ffn_up: matrix(&ctx, g, file, &n("ffn_up"), c.n_ff, d)?,
+                ffn_down: matrix(&ctx, g, file, &n("ffn_down"), d, c.n_ff)?,
+                k_cache: ctx.storage_buffer(&format!("blk.{l}.k_cache"), kv_bytes)?,
+                v_cache: ctx.storage_buffer(&format!("blk.{l}.v_cache"), kv_bytes)?,
+            };
+            gpu_bytes += [&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_output, &b.ffn_gate, &b.ffn_up, &b.ffn_down].iter().map(|m| m.bytes).sum::<u64>()
+                + 2 * f32s(d) + 2 * kv_bytes;
+            blocks.push(b);
+        }
+
+        let head = output.as_ref().unwrap_or(&token_embd);
+        let prefill = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, false)?;
+        let decode = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, true)?;
+        ctx.check()?;
+        Ok(Llama { config: c, ctx, context, gpu_bytes, cached: Vec::new(), state, prefill, decode, _blocks: blocks })
+    }
+
+    /// Run `ids` at positions `cached.len()..`, append them to the cache, and return the logits
+    /// of the last one. One command encoder, one compute pass, one submit.
+    pub async fn forward(&mut self, ids: &[u32]) -> Result<Vec<f32>> {
+        let pos0 = self.cached.len();
+        if ids.is_empty() {
+            return Err(HearthError::InvalidArgument("forward needs at least one token".into()));
+        }
+        if pos0 + ids.len() > self.context as usize {
+            return Err(HearthError::ContextOverflow { prompt: pos0 + ids.len(), requested: 0, context: self.context as usize });
+        }
+        if let Some(&bad) = ids.iter().find(|&&i| i >= self.config.vocab_size) {
+            return Err(HearthError::InvalidArgument(format!("token id {bad} is outside the vocabulary of {}", self.config.vocab_size)));
+        }
+        let ctx = &self.ctx;
+        let s = &self.state;
+        let n = ids.len() as u32;
+        ctx.queue.write_buffer(&s.ids, 0, bytemuck::cast_slice(ids));
+        ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&Step { n_tokens: n, pos0: pos0 as u32, _pad: [0; 2] }));
+        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
+        encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, n);
+        let bytes = self.config.vocab_size as u64 * 4;
+        enc.copy_buffer_to_buffer(&s.logits, 0, &s.staging, 0, bytes);
+        ctx.queue.submit([enc.finish()]);
+        // Until the read-back succeeds the cache content is uncertain: mark it empty.
+        let before = std::mem::take(&mut self.cached);
+        let raw = ctx.read_staging(&s.staging, bytes).await?;
+        self.cached = before;
+        self.cached.extend_from_slice(ids);
+        Ok(bytemuck::cast_slice(&raw).to_vec())
+    }
+
+    /// Forget the KV cache (the next forward starts at position 0).
+    pub fn reset(&mut self) {
+        self.cached.clear();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], token_embd: &GpuMatrix, output_norm: &wgpu::Buffer, head: &GpuMatrix, decode: bool) -> Result<Vec<Dispatch>> {
+    let mm = |x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, acc: bool| {
+        if decode { kernels::matvec(ctx, x, y, w, acc) } else { kernels::matmul(ctx, &s.step, x, y, w, acc) }
+    };
+    let q_shape = RopeShape { heads: c.n_head, head_dim: c.head_dim, n_rot: c.n_rot, mode: c.rope_mode };
+    let k_shape = RopeShape { heads: c.n_head_kv, ..q_shape };
+    let attn = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, scale: 1.0 / (c.head_dim as f32).sqrt() };
+    let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
+    for b in blocks {
+        p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.attn_norm, c.n_embd, c.rms_eps, false)?);
+        p.push(mm(&s.xn, &s.q, &b.attn_q, false)?);
+        p.push(mm(&s.xn, &s.k, &b.attn_k, false)?);
+        p.push(mm(&s.xn, &s.v, &b.attn_v, false)?);
+        p.push(kernels::rope(ctx, &s.step, &s.q, &s.q_rot, &s.rope_table, q_shape, false)?);
+        p.push(kernels::rope(ctx, &s.step, &s.k, &b.k_cache, &s.rope_table, k_shape, true)?);
+        p.push(kernels::copy_rows(ctx, &s.step, &s.v, &b.v_cache, c.n_head_kv * c.head_dim)?);
+        p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn)?);
+        p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
+        p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
+        p.push(mm(&s.xn, &s.gate, &b.ffn_gate, false)?);
+        p.push(mm(&s.xn, &s.up, &b.ffn_up, false)?);
+        p.push(kernels::swiglu(ctx, &s.step, &s.gate, &s.up, &s.act, c.n_ff)?);
+        p.push(mm(&s.act, &s.x, &b.ffn_down, true)?);
+    }
+    p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.x_last, output_norm, c.n_embd, c.rms_eps, true)?);
+    let mut out = kernels::matvec(ctx, &s.x_last, &s.logits, head, false)?;
+    out.grid = Grid::Fixed(head.rows.div_ceil(8));
+    p.push(out);
+    Ok(p)
+}
