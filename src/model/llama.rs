@@ -245,3 +245,34 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     p.push(out);
     Ok(p)
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Llama {
+    /// Time each kernel of one forward over `ids` separately (a submit and wait per dispatch;
+    /// for finding hot spots, not for throughput figures). Returns (label, total ms) per kernel
+    /// family, and leaves the cache as a normal forward would.
+    pub fn profile(&mut self, ids: &[u32]) -> Result<Vec<(&'static str, f64)>> {
+        let ctx = self.ctx.clone();
+        let n = ids.len() as u32;
+        let pos0 = self.cached.len() as u32;
+        ctx.queue.write_buffer(&self.state.ids, 0, bytemuck::cast_slice(ids));
+        ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&Step { n_tokens: n, pos0, _pad: [0; 2] }));
+        let program = if n == 1 { &self.decode } else { &self.prefill };
+        let mut totals: Vec<(&'static str, f64)> = Vec::new();
+        for d in program {
+            let t = web_time::Instant::now();
+            let mut enc = ctx.device.create_command_encoder(&Default::default());
+            encode(&mut enc, std::slice::from_ref(d), n);
+            ctx.queue.submit([enc.finish()]);
+            ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            match totals.iter_mut().find(|(l, _)| *l == d.label) {
+                Some(e) => e.1 += ms,
+                None => totals.push((d.label, ms)),
+            }
+        }
+        ctx.check()?;
+        self.cached.extend_from_slice(ids);
+        Ok(totals)
+    }
+}

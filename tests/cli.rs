@@ -1,0 +1,105 @@
+//! The `hearth` CLI contract (flags and JSON fields that other checks rely on).
+
+mod common;
+use common::*;
+use std::process::Command;
+
+fn hearth(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hearth")).args(args).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+fn case(name: &str) -> serde_json::Value {
+    llm_cases()["cases"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone()
+}
+
+fn prompt_file(c: &serde_json::Value) -> tempfile_path::Path {
+    tempfile_path::write(c["prompt"].as_str().unwrap())
+}
+
+mod tempfile_path {
+    pub struct Path(pub std::path::PathBuf);
+    impl Drop for Path {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    pub fn write(text: &str) -> Path {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!("hearth-cli-{}-{}.txt", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        std::fs::write(&p, text).unwrap();
+        Path(p)
+    }
+}
+
+#[test]
+fn tokenize_json() {
+    let model = smollm_path();
+    let c = case("chat_system_user");
+    let p = prompt_file(&c);
+    let (code, json, _) = hearth(&["tokenize", "--model", model.to_str().unwrap(), "--prompt-file", p.0.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["ids"], c["ids"]);
+}
+
+#[test]
+fn logits_json() {
+    let model = smollm_path();
+    let c = case("en_simple");
+    let p = prompt_file(&c);
+    let (code, json, _) = hearth(&["logits", "--model", model.to_str().unwrap(), "--prompt-file", p.0.to_str().unwrap(), "--top", "10", "--no-f16", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["prompt_ids"], c["ids"]);
+    let top = json["top"].as_array().unwrap();
+    assert_eq!(top.len(), 10);
+    let want = floats(&c["top10_logits"]);
+    assert_eq!(top[0][0], c["top10_ids"][0]);
+    for (i, pair) in top.iter().enumerate() {
+        assert!((pair[1].as_f64().unwrap() - want[i]).abs() < 1e-2, "top[{i}] = {pair}, golden {}", want[i]);
+        if i > 0 {
+            assert!(pair[1].as_f64() <= top[i - 1][1].as_f64(), "top is sorted highest first");
+        }
+    }
+}
+
+#[test]
+fn complete_json() {
+    let model = smollm_path();
+    let c = case("en_simple");
+    let (code, json, stderr) = hearth(&["complete", "--model", model.to_str().unwrap(), "--prompt", c["prompt"].as_str().unwrap(), "--max-tokens", "64", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["ids"], c["greedy_ids"]);
+    assert_eq!(json["prompt_ids"], c["ids"]);
+    assert_eq!(json["text"], c["greedy_text"]);
+    assert_eq!(json["finish_reason"], "stop");
+    for field in ["ttft_ms", "tpot_ms", "prefill_tok_s", "decode_tok_s"] {
+        assert!(json[field].as_f64().unwrap() > 0.0, "{field} = {}", json[field]);
+    }
+    assert!(json["adapter"].as_str().unwrap().len() > 3);
+
+    let (code, json, _) = hearth(&["complete", "--model", model.to_str().unwrap(), "--prompt", c["prompt"].as_str().unwrap(), "--max-tokens", "3", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["ids"].as_array().unwrap().len(), 3);
+    assert_eq!(json["finish_reason"], "length");
+}
+
+#[test]
+fn errors_are_one_line_without_backtrace() {
+    let bad = tempfile_path::write("GGUF\x03\0\0\0 this is not a model");
+    let missing = std::env::temp_dir().join("hearth-no-such-file.gguf");
+    for args in [
+        vec!["complete", "--model", bad.0.to_str().unwrap(), "--prompt", "hi", "--json"],
+        vec!["logits", "--model", missing.to_str().unwrap(), "--prompt", "hi"],
+        vec!["complete", "--model"],
+        vec!["frobnicate"],
+    ] {
+        let (code, _, stderr) = hearth(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("hearth: ") && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
