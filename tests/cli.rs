@@ -88,6 +88,14 @@ fn complete_json() {
 }
 
 #[test]
+fn prompt_longer_than_context_is_a_clear_error() {
+    let model = smollm_path();
+    let (code, _, stderr) = hearth(&["complete", "--model", model.to_str().unwrap(), "--prompt", "one two three four five six seven eight nine ten", "--ctx", "4", "--json"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("exceeds the context window of 4 tokens"), "{stderr}");
+}
+
+#[test]
 fn errors_are_one_line_without_backtrace() {
     let bad = tempfile_path::write("GGUF\x03\0\0\0 this is not a model");
     let missing = std::env::temp_dir().join("hearth-no-such-file.gguf");

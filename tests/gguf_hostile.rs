@@ -127,7 +127,7 @@ fn hostile_values() {
         arr.extend_from_slice(&9u32.to_le_bytes());
         arr.extend_from_slice(&1u64.to_le_bytes());
     }
-    assert!(matches!(err(&one_kv(9, &arr[4..])), HearthError::Malformed(m) if m.contains("nested")));
+    assert!(matches!(err(&one_kv(9, &arr)), HearthError::Malformed(m) if m.contains("nested")));
     // Bool that is neither 0 nor 1; invalid UTF-8 string.
     assert!(matches!(err(&one_kv(7, &[2])), HearthError::Malformed(_)));
     let mut s = 2u64.to_le_bytes().to_vec();

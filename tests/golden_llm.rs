@@ -28,6 +28,17 @@ fn tokenizer_matches_llama_cpp() {
             let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
             assert_eq!(tok.decode_bytes(&ids(&case["greedy_ids"])), bytes, "greedy bytes of case {name}");
         }
+        // Streaming: pieces are whole UTF-8 characters; together they are the whole text.
+        let greedy = ids(&case["greedy_ids"]);
+        let mut stream = hearth::tokenizer::TokenStream::default();
+        let mut text = String::new();
+        for &id in &greedy {
+            let piece = stream.push(&tok, id);
+            assert!(!piece.contains('\u{FFFD}'), "{name}: streamed a broken character");
+            text.push_str(&piece);
+        }
+        text.push_str(&stream.finish());
+        assert_eq!(text, tok.decode(&greedy), "streamed text of case {name}");
     }
 }
 
