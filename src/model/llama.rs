@@ -12,7 +12,7 @@ use crate::error::{HearthError, Result};
 use crate::gguf::Gguf;
 use crate::gpu::kernels::{self, AttentionShape, RopeShape};
 use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, Step};
-use crate::quant::{dequantize, DType};
+use crate::quant::dequantize;
 use std::sync::Arc;
 
 struct Block {
@@ -81,22 +81,8 @@ fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: 
     if (r, c) != (rows as u64, cols as u64) {
         return Err(HearthError::Malformed(format!("tensor '{name}' is {r}×{c}, expected {rows}×{cols}")));
     }
-    let dtype = t.dtype()?;
-    ctx.check_binding_size(name, GpuMatrixSize::bytes(dtype, r * c))?;
-    GpuMatrix::upload(ctx, name, dtype, r, c, g.tensor_bytes(file, t))
-}
-
-/// Byte size of a matrix in the GPU layout (for the limit check before allocation).
-struct GpuMatrixSize;
-impl GpuMatrixSize {
-    fn bytes(dtype: DType, n: u64) -> u64 {
-        match dtype {
-            DType::F32 => n * 4,
-            DType::F16 | DType::BF16 => n * 2,
-            DType::Q8_0 => n,
-            DType::Q4_0 | DType::Q4_1 => n / 2,
-        }
-    }
+    // The upload fails with TensorTooLarge when a buffer exceeds the adapter's binding limit.
+    GpuMatrix::upload(ctx, name, t.dtype()?, r, c, g.tensor_bytes(file, t))
 }
 
 /// A small vector (norm weights), dequantized to f32 at load.
