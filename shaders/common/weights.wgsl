@@ -1,16 +1,19 @@
 // A weight matrix W[W_N rows, W_K cols] in the GPU layout of src/quant/layout.rs, read four
 // columns at a time by `w_quad(row, q)` = W[row, 4q .. 4q+4], dequantized exactly as
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
-// Needs: W_K (row length, a multiple of 32 for block formats, of 4 otherwise) and one W_<FORMAT> flag.
+// Needs: W_K (row length, a multiple of 32 for block formats, of 4 otherwise), one W_<FORMAT>
+// flag, and W_QUANTIZED for the block formats (only they bind `w_scales`).
 @group(0) @binding(4) var<storage, read> w_data: array<u32>;
+
+const W_K4: u32 = W_K / 4u;
+const W_BPR: u32 = W_K / 32u;
+
+#ifdef W_QUANTIZED
 #ifdef F16
 @group(0) @binding(5) var<storage, read> w_scales: array<f16>;
 #else
 @group(0) @binding(5) var<storage, read> w_scales: array<u32>;
 #endif
-
-const W_K4: u32 = W_K / 4u;
-const W_BPR: u32 = W_K / 32u;
 
 // The i-th f16 stored in w_scales, widened to f32 (exact).
 fn scale_at(i: u32) -> f32 {
@@ -20,13 +23,12 @@ fn scale_at(i: u32) -> f32 {
     return unpack2x16float(w_scales[i >> 1u])[i & 1u];
 #endif
 }
-
-fn f16_pair(w: u32) -> vec2<f32> {
-#ifdef F16
-    return vec2<f32>(bitcast<vec2<f16>>(w));
-#else
-    return unpack2x16float(w);
 #endif
+
+// Two packed f16 → f32 (exact). `unpack2x16float` needs no extension; `bitcast<vec2<f16>>`
+// gave wrong values on lavapipe (caught by tests/kernels.rs), so it is not used.
+fn f16_pair(w: u32) -> vec2<f32> {
+    return unpack2x16float(w);
 }
 
 // Four 4-bit values: nibble `hi` (0 low, 1 high) of each byte of word w.

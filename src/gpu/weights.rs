@@ -36,6 +36,24 @@ impl GpuMatrix {
 
     /// The defines `common/weights.wgsl` needs for this matrix.
     pub fn defines(&self) -> Defines {
-        Defines::default().flag(self.dtype.shader_define()).u32("W_K", self.cols).u32("W_N", self.rows)
+        weight_defines(self.dtype, self.rows, self.cols)
     }
+
+    /// Bind-group entries of `common/weights.wgsl`: payload at 4, scales at 5 (block formats only).
+    pub fn bindings(&self) -> Vec<(u32, &wgpu::Buffer)> {
+        let mut b = vec![(4, &self.data)];
+        if self.dtype.is_quantized() {
+            b.push((5, &self.scales));
+        }
+        b
+    }
+}
+
+/// Defines selecting a weight format and shape in `common/weights.wgsl`.
+pub fn weight_defines(dtype: DType, rows: u32, cols: u32) -> Defines {
+    Defines::default()
+        .flag(dtype.shader_define())
+        .flag_if(dtype.is_quantized(), "W_QUANTIZED")
+        .u32("W_K", cols)
+        .u32("W_N", rows)
 }
