@@ -1,9 +1,11 @@
 // A weight matrix W[W_N rows, W_K cols] in the GPU layout of src/quant/layout.rs, read four
 // columns at a time by `w_quad(row, q)` = W[row, 4q .. 4q+4], dequantized exactly as
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
+// `w_block_dot(row, b, xq)` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
+// (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
 // Needs: W_K (row length, a multiple of 32 for block formats, of 4 otherwise), one W_<FORMAT>
 // flag, and W_QUANTIZED for the block formats (only they bind `w_scales`).
-@group(0) @binding(4) var<storage, read> w_data: array<u32>;
+@group(0) @binding(4) var<storage, read> w_data: array<vec4<u32>>;
 
 const W_K4: u32 = W_K / 4u;
 const W_BPR: u32 = W_K / 32u;
@@ -27,6 +29,15 @@ fn scale_at(i: u32) -> f32 {
 
 // Two packed f16 → f32 (exact). `unpack2x16float` needs no extension; `bitcast<vec2<f16>>`
 // gave wrong values on lavapipe (caught by tests/kernels.rs), so it is not used.
+fn w_word(i: u32) -> u32 {
+    return w_data[i >> 2u][i & 3u];
+}
+
+// Four signed bytes of w.
+fn i8x4(w: u32) -> vec4<f32> {
+    return vec4<f32>(vec4<i32>(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4<u32>(24u));
+}
+
 fn f16_pair(w: u32) -> vec2<f32> {
     return unpack2x16float(w);
 }
@@ -40,32 +51,64 @@ fn nibbles(w: u32, hi: u32) -> vec4<f32> {
 fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #ifdef W_F32
     let i = (row * W_K4 + q) * 4u;
-    return bitcast<vec4<f32>>(vec4<u32>(w_data[i], w_data[i + 1u], w_data[i + 2u], w_data[i + 3u]));
+    return bitcast<vec4<f32>>(vec4<u32>(w_word(i), w_word(i + 1u), w_word(i + 2u), w_word(i + 3u)));
 #endif
 #ifdef W_F16
     let i = (row * W_K4 + q) * 2u;
-    return vec4<f32>(f16_pair(w_data[i]), f16_pair(w_data[i + 1u]));
+    return vec4<f32>(f16_pair(w_word(i)), f16_pair(w_word(i + 1u)));
 #endif
 #ifdef W_BF16
     let i = (row * W_K4 + q) * 2u;
-    let a = w_data[i];
-    let b = w_data[i + 1u];
+    let a = w_word(i);
+    let b = w_word(i + 1u);
     return bitcast<vec4<f32>>(vec4<u32>(a << 16u, a & 0xffff0000u, b << 16u, b & 0xffff0000u));
 #endif
 #ifdef W_Q8_0
     let blk = row * W_BPR + q / 8u;
-    let w = w_data[blk * 8u + q % 8u];
-    let v = vec4<i32>(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4<u32>(24u);
-    return scale_at(blk) * vec4<f32>(v);
+    return scale_at(blk) * i8x4(w_word(blk * 8u + q % 8u));
 #endif
 #ifdef W_Q4_0
     let blk = row * W_BPR + q / 8u;
     let j = q % 8u;
-    return scale_at(blk) * (nibbles(w_data[blk * 4u + j % 4u], j / 4u) - 8.0);
+    return scale_at(blk) * (nibbles(w_word(blk * 4u + j % 4u), j / 4u) - 8.0);
 #endif
 #ifdef W_Q4_1
     let blk = row * W_BPR + q / 8u;
     let j = q % 8u;
-    return scale_at(2u * blk) * nibbles(w_data[blk * 4u + j % 4u], j / 4u) + scale_at(2u * blk + 1u);
+    return scale_at(2u * blk) * nibbles(w_word(blk * 4u + j % 4u), j / 4u) + scale_at(2u * blk + 1u);
+#endif
+}
+
+fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
+#ifdef W_Q8_0
+    let blk = row * W_BPR + b;
+    let lo = w_data[blk * 2u];
+    let hi = w_data[blk * 2u + 1u];
+    let s = dot(i8x4(lo.x), xq[0]) + dot(i8x4(lo.y), xq[1]) + dot(i8x4(lo.z), xq[2]) + dot(i8x4(lo.w), xq[3])
+          + dot(i8x4(hi.x), xq[4]) + dot(i8x4(hi.y), xq[5]) + dot(i8x4(hi.z), xq[6]) + dot(i8x4(hi.w), xq[7]);
+    return scale_at(blk) * s;
+#endif
+#ifdef W_Q4_0
+    let blk = row * W_BPR + b;
+    let w = w_data[blk];
+    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
+          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
+    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
+    return scale_at(blk) * (s - 8.0 * sx);
+#endif
+#ifdef W_Q4_1
+    let blk = row * W_BPR + b;
+    let w = w_data[blk];
+    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
+          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
+    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
+    return scale_at(2u * blk) * s + scale_at(2u * blk + 1u) * sx;
+#endif
+#ifndef W_QUANTIZED
+    var s = 0.0;
+    for (var k = 0u; k < 8u; k++) {
+        s += dot(w_quad(row, 8u * b + k), xq[k]);
+    }
+    return s;
 #endif
 }

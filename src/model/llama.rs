@@ -227,7 +227,7 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     }
     p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.x_last, output_norm, c.n_embd, c.rms_eps, true)?);
     let mut out = kernels::matvec(ctx, &s.x_last, &s.logits, head, false)?;
-    out.grid = Grid::Fixed(head.rows.div_ceil(8));
+    out.grid = Grid::Fixed(head.rows.div_ceil(32));
     out.label = "head";
     p.push(out);
     Ok(p)

@@ -26,9 +26,9 @@ fn words(bytes: &[u8]) -> Vec<u32> {
         b[..c.len()].copy_from_slice(c);
         u32::from_le_bytes(b)
     }).collect();
-    if w.is_empty() {
-        w.push(0); // wgpu rejects zero-sized bindings
-    }
+    // Whole vec4<u32>s (the shaders read 16 bytes at a time); never empty (wgpu rejects
+    // zero-sized bindings).
+    w.resize(w.len().max(1).next_multiple_of(4), 0);
     w
 }
 

@@ -7,7 +7,7 @@ use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
 /// `accumulate`: y += x·Wᵀ (the fused residual add).
 pub fn matvec(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, accumulate: bool) -> Result<Dispatch> {
     let p = ctx.pipeline("matvec.wgsl", w.defines().flag_if(accumulate, "ACCUMULATE"))?;
-    Ok(Dispatch::new(ctx, "matvec", p, &[&[(2, x), (3, y)][..], &w.bindings()].concat(), Grid::PerToken(w.rows.div_ceil(8))))
+    Ok(Dispatch::new(ctx, "matvec", p, &[&[(2, x), (3, y)][..], &w.bindings()].concat(), Grid::PerToken(w.rows.div_ceil(32))))
 }
 
 pub fn matmul(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, accumulate: bool) -> Result<Dispatch> {
