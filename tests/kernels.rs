@@ -193,7 +193,7 @@ fn copy_rows_and_swiglu_match_cpu() {
 fn attention_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(13);
-        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 1, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61)] {
+        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 4, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61), (2, 2, 256, 3, 70)] {
             let s = AttentionShape { heads, kv_heads, head_dim, scale: 1.0 / (head_dim as f32).sqrt() };
             let n_keys = pos0 + t;
             let q = rng.vec((heads * head_dim) as usize * t, 2.0);

@@ -12,7 +12,7 @@ pub struct AttentionShape {
 }
 
 pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
-    if s.kv_heads == 0 || s.heads % s.kv_heads != 0 || s.head_dim == 0 || s.head_dim > 1024 {
+    if s.kv_heads == 0 || s.heads % s.kv_heads != 0 || s.head_dim == 0 || s.head_dim % 4 != 0 || s.head_dim > 256 {
         return Err(HearthError::UnsupportedModel(format!("attention with {} heads, {} KV heads, head dim {}", s.heads, s.kv_heads, s.head_dim)));
     }
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
