@@ -37,6 +37,8 @@ pub enum HearthError {
     DeviceLost(String),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    #[error("chat template: {0}")]
+    Template(String),
     #[error("I/O error: {0}")]
     Io(String),
 }
@@ -61,6 +63,7 @@ impl HearthError {
             Self::Gpu(_) => "GpuError",
             Self::DeviceLost(_) => "DeviceLost",
             Self::InvalidArgument(_) => "InvalidArgument",
+            Self::Template(_) => "TemplateError",
             Self::Io(_) => "IoError",
         }
     }

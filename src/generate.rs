@@ -1,8 +1,12 @@
-//! Generation: prefill the prompt in one forward, then decode token by token until an
-//! end-of-generation token or `max_tokens`. Greedy argmax (lowest id wins ties); sampling
-//! strategies plug in at `pick`.
+//! Generation as a pull-based stream: `Generation::start` prefills the prompt (reusing the KV
+//! cache for the prefix it shares with what is cached), then each `next_token` decodes one
+//! token, samples it, and returns the text it completes. Text is held back while it could still
+//! become a stop string or an unfinished UTF-8 character. Dropping a `Generation` between two
+//! tokens aborts it; the model's cache stays consistent (it holds exactly the tokens forwarded).
+//! `complete` drives a whole generation and reports it.
 
 use crate::error::{HearthError, Result};
+use crate::sampler::{Sampler, SamplingParams};
 use crate::text_model::TextModel;
 use crate::tokenizer::TokenStream;
 use web_time::Instant;
@@ -10,21 +14,50 @@ use web_time::Instant;
 #[derive(Clone, Debug)]
 pub struct GenerateOptions {
     pub max_tokens: usize,
+    pub sampling: SamplingParams,
+    /// Stop strings, matched on the decoded text (also across token boundaries); not emitted.
+    pub stop: Vec<String>,
+    /// Report this many top log-probabilities per token (OpenAI `top_logprobs`); None = off.
+    pub logprobs: Option<usize>,
 }
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { max_tokens: 64 }
+        GenerateOptions { max_tokens: 64, sampling: SamplingParams::default(), stop: Vec::new(), logprobs: None }
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FinishReason {
-    /// Stopped on an end-of-generation token.
+    /// An end-of-generation token or a stop string.
     Stop,
-    /// Hit `max_tokens` (or the context window).
+    /// `max_tokens` or the context window.
     Length,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TopLogprob {
+    pub token: String,
+    pub id: u32,
+    pub logprob: f32,
+}
+
+/// OpenAI-shaped log-probability of one generated token.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TokenLogprob {
+    pub token: String,
+    pub id: u32,
+    pub logprob: f32,
+    pub top_logprobs: Vec<TopLogprob>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    /// Prompt tokens whose KV entries were reused from the previous call.
+    pub cached_tokens: usize,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -40,6 +73,9 @@ pub struct Completion {
     pub tpot_ms: f64,
     pub prefill_tok_s: f64,
     pub decode_tok_s: f64,
+    pub usage: Usage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logprobs: Option<Vec<TokenLogprob>>,
 }
 
 /// Index of the largest logit; the lowest index wins ties (NaN never wins).
@@ -53,60 +89,180 @@ pub fn argmax(logits: &[f32]) -> u32 {
     best as u32
 }
 
-/// Greedy completion of `prompt_ids` from an empty cache. `on_text` receives each piece of
-/// whole UTF-8 text as it is produced.
+/// One step of a generation.
+#[derive(Clone, Debug)]
+pub struct TokenEvent {
+    pub id: u32,
+    /// Text this token completes (may be empty while text is held back).
+    pub text: String,
+    pub logprob: Option<TokenLogprob>,
+}
+
+pub struct Generation<'m> {
+    model: &'m mut TextModel,
+    options: GenerateOptions,
+    sampler: Sampler,
+    prompt_len: usize,
+    /// Prompt + generated ids.
+    history: Vec<u32>,
+    /// Logits for the next pick; None once the picked token has not been forwarded yet.
+    logits: Option<Vec<f32>>,
+    stream: TokenStream,
+    /// Decoded text not yet emitted (could still start a stop string).
+    held: String,
+    text: String,
+    pub finish_reason: Option<FinishReason>,
+    pub cached_tokens: usize,
+    start: Instant,
+    prefill_s: f64,
+    first_token_s: Option<f64>,
+    logprobs: Vec<TokenLogprob>,
+}
+
+impl<'m> Generation<'m> {
+    /// Prefill `prompt_ids`, reusing the cached prefix. The prompt plus `max_tokens` must fit
+    /// the context window.
+    pub async fn start(model: &'m mut TextModel, prompt_ids: &[u32], options: GenerateOptions) -> Result<Generation<'m>> {
+        if prompt_ids.is_empty() {
+            return Err(HearthError::InvalidArgument("the prompt is empty (no tokens)".into()));
+        }
+        let context = model.llama.context as usize;
+        if prompt_ids.len() + options.max_tokens > context {
+            return Err(HearthError::ContextOverflow { prompt: prompt_ids.len(), requested: options.max_tokens, context });
+        }
+        let sampler = Sampler::new(options.sampling.clone(), model.llama.config.vocab_size as usize)?;
+        let start = Instant::now();
+        // Reuse the longest common prefix, but always run at least the last prompt token.
+        let common = model.llama.cached.iter().zip(prompt_ids).take_while(|(a, b)| a == b).count().min(prompt_ids.len() - 1);
+        model.llama.truncate(common);
+        let logits = model.llama.forward(&prompt_ids[common..]).await?;
+        let prefill_s = start.elapsed().as_secs_f64();
+        Ok(Generation {
+            model,
+            options,
+            sampler,
+            prompt_len: prompt_ids.len(),
+            history: prompt_ids.to_vec(),
+            logits: Some(logits),
+            stream: TokenStream::default(),
+            held: String::new(),
+            text: String::new(),
+            finish_reason: None,
+            cached_tokens: common,
+            start,
+            prefill_s,
+            first_token_s: None,
+            logprobs: Vec::new(),
+        })
+    }
+
+    pub fn generated(&self) -> &[u32] {
+        &self.history[self.prompt_len..]
+    }
+
+    /// Decode and pick the next token; `None` once finished.
+    pub async fn next_token(&mut self) -> Result<Option<TokenEvent>> {
+        if self.finish_reason.is_some() {
+            return Ok(None);
+        }
+        let mut logits = match self.logits.take() {
+            Some(l) => l,
+            None => {
+                let last = *self.history.last().unwrap();
+                self.model.llama.forward(&[last]).await?
+            }
+        };
+        let generated = self.history.len() - self.prompt_len;
+        let id = self.sampler.sample(&mut logits, &self.history, generated);
+        self.first_token_s.get_or_insert(self.start.elapsed().as_secs_f64());
+        self.history.push(id);
+        let tok = &self.model.tokenizer;
+        let logprob = self.options.logprobs.map(|n| token_logprob(tok, &logits, id, n));
+        if let Some(lp) = &logprob {
+            self.logprobs.push(lp.clone());
+        }
+        self.held.push_str(&self.stream.push(tok, id));
+        let eog = tok.is_eog(id);
+        let full = generated + 1 >= self.options.max_tokens || self.model.llama.cached.len() + 1 >= self.model.llama.context as usize;
+        let mut out = String::new();
+        if let Some(at) = self.options.stop.iter().filter(|s| !s.is_empty()).filter_map(|s| self.held.find(s.as_str())).min() {
+            out.push_str(&self.held[..at]);
+            self.held.clear();
+            self.finish_reason = Some(FinishReason::Stop);
+        } else if eog || full {
+            self.held.push_str(&self.stream.finish());
+            out = std::mem::take(&mut self.held);
+            self.finish_reason = Some(if eog { FinishReason::Stop } else { FinishReason::Length });
+        } else {
+            // Emit all but the longest tail that could still begin a stop string.
+            let keep = self.options.stop.iter().map(|s| partial_suffix(&self.held, s)).max().unwrap_or(0);
+            let cut = self.held.len() - keep;
+            out = self.held[..cut].to_string();
+            self.held.drain(..cut);
+        }
+        self.text.push_str(&out);
+        Ok(Some(TokenEvent { id, text: out, logprob }))
+    }
+
+    /// Report of the generation so far.
+    pub fn completion(&self) -> Completion {
+        let total = self.start.elapsed().as_secs_f64();
+        let ids = self.generated().to_vec();
+        let first = self.first_token_s.unwrap_or(total);
+        let decoded = ids.len().saturating_sub(1);
+        let tpot = if decoded > 0 { (total - first) / decoded as f64 } else { 0.0 };
+        let computed = self.prompt_len - self.cached_tokens;
+        Completion {
+            text: self.text.clone(),
+            prompt_ids: self.history[..self.prompt_len].to_vec(),
+            finish_reason: self.finish_reason.unwrap_or(FinishReason::Length),
+            ttft_ms: first * 1e3,
+            tpot_ms: tpot * 1e3,
+            prefill_tok_s: computed as f64 / self.prefill_s,
+            decode_tok_s: if tpot > 0.0 { 1.0 / tpot } else { 0.0 },
+            usage: Usage { prompt_tokens: self.prompt_len, completion_tokens: ids.len(), cached_tokens: self.cached_tokens },
+            logprobs: self.options.logprobs.map(|_| self.logprobs.clone()),
+            ids,
+        }
+    }
+}
+
+/// Length of the longest suffix of `text` that is a proper prefix of `stop` (on char boundaries).
+fn partial_suffix(text: &str, stop: &str) -> usize {
+    (1..stop.len().min(text.len() + 1))
+        .rev()
+        .find(|&n| text.is_char_boundary(text.len() - n) && stop.is_char_boundary(n) && text.ends_with(&stop[..n]))
+        .unwrap_or(0)
+}
+
+fn token_logprob(tok: &crate::tokenizer::Tokenizer, logits: &[f32], id: u32, n: usize) -> TokenLogprob {
+    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;
+    let lse = max + logits.iter().map(|&l| (l as f64 - max).exp()).sum::<f64>().ln();
+    let lp = |i: u32| (logits[i as usize] as f64 - lse) as f32;
+    let mut order: Vec<u32> = (0..logits.len() as u32).collect();
+    let n = n.min(order.len());
+    if n > 0 {
+        order.select_nth_unstable_by(n - 1, |&a, &b| logits[b as usize].total_cmp(&logits[a as usize]).then(a.cmp(&b)));
+    }
+    order.truncate(n);
+    order.sort_by(|&a, &b| logits[b as usize].total_cmp(&logits[a as usize]).then(a.cmp(&b)));
+    TokenLogprob {
+        token: tok.decode(&[id]),
+        id,
+        logprob: lp(id),
+        top_logprobs: order.into_iter().map(|i| TopLogprob { token: tok.decode(&[i]), id: i, logprob: lp(i) }).collect(),
+    }
+}
+
+/// Run a whole generation; `on_text` receives each piece of text as it is produced.
 pub async fn complete(model: &mut TextModel, prompt_ids: &[u32], options: &GenerateOptions, mut on_text: impl FnMut(&str)) -> Result<Completion> {
-    if prompt_ids.is_empty() {
-        return Err(HearthError::InvalidArgument("the prompt is empty (no tokens)".into()));
-    }
-    let context = model.llama.context as usize;
-    if prompt_ids.len() >= context {
-        return Err(HearthError::ContextOverflow { prompt: prompt_ids.len(), requested: options.max_tokens, context });
-    }
-    model.llama.reset();
-    let start = Instant::now();
-    let mut logits = model.llama.forward(prompt_ids).await?;
-    let prefill_s = start.elapsed().as_secs_f64();
-    let mut ids = Vec::new();
-    let mut stream = TokenStream::default();
-    let mut text = String::new();
-    let mut finish = FinishReason::Length;
-    let mut ttft = 0.0;
-    let decode_start = Instant::now();
-    while ids.len() < options.max_tokens {
-        let id = argmax(&logits);
-        if ids.is_empty() {
-            ttft = start.elapsed().as_secs_f64();
+    let mut g = Generation::start(model, prompt_ids, options.clone()).await?;
+    while let Some(ev) = g.next_token().await? {
+        if !ev.text.is_empty() {
+            on_text(&ev.text);
         }
-        ids.push(id);
-        let piece = stream.push(&model.tokenizer, id);
-        text.push_str(&piece);
-        on_text(&piece);
-        if model.tokenizer.is_eog(id) {
-            finish = FinishReason::Stop;
-            break;
-        }
-        if ids.len() >= options.max_tokens || model.llama.cached.len() >= context {
-            break;
-        }
-        logits = model.llama.forward(&[id]).await?;
     }
-    let tail = stream.finish();
-    text.push_str(&tail);
-    on_text(&tail);
-    let decode_s = decode_start.elapsed().as_secs_f64();
-    let decoded = ids.len().saturating_sub(1).max(0);
-    let tpot = if decoded > 0 { decode_s / decoded as f64 } else { 0.0 };
-    Ok(Completion {
-        text,
-        prompt_ids: prompt_ids.to_vec(),
-        ids,
-        finish_reason: finish,
-        ttft_ms: ttft * 1e3,
-        tpot_ms: tpot * 1e3,
-        prefill_tok_s: prompt_ids.len() as f64 / prefill_s,
-        decode_tok_s: if tpot > 0.0 { 1.0 / tpot } else { 0.0 },
-    })
+    Ok(g.completion())
 }
 
 #[cfg(test)]
@@ -115,5 +271,13 @@ mod tests {
     fn argmax_lowest_index_wins_ties() {
         assert_eq!(super::argmax(&[1.0, 3.0, 3.0, -1.0]), 1);
         assert_eq!(super::argmax(&[f32::NAN, 0.5]), 1);
+    }
+
+    #[test]
+    fn partial_suffix_finds_stop_prefixes() {
+        assert_eq!(super::partial_suffix("hello wor", "world"), 3);
+        assert_eq!(super::partial_suffix("hello", "xyz"), 0);
+        assert_eq!(super::partial_suffix("ab", "abc"), 2);
+        assert_eq!(super::partial_suffix("안녕", "녕하"), 3);
     }
 }

@@ -18,6 +18,7 @@
 //! shaders, pipelines, weights, kernels) · `model` (config, llama) · `tokenizer` · `text_model`
 //! · `generate`.
 
+pub mod chat;
 pub mod cpu;
 pub mod error;
 pub mod generate;
@@ -25,11 +26,12 @@ pub mod gguf;
 pub mod gpu;
 pub mod model;
 pub mod quant;
+pub mod sampler;
 pub mod text_model;
 pub mod tokenizer;
 
 pub use error::{HearthError, Result};
-pub use generate::{complete, Completion, FinishReason, GenerateOptions};
+pub use generate::{complete, Completion, FinishReason, GenerateOptions, Generation};
 pub use gpu::{GpuContext, GpuOptions};
 pub use model::{Llama, LlamaOptions};
 pub use text_model::TextModel;

@@ -27,4 +27,13 @@ impl TextModel {
         let chat_template = g.get("tokenizer.chat_template").and_then(|v| v.as_str()).map(str::to_string);
         Ok(TextModel { tokenizer, llama, chat_template })
     }
+
+    /// The chat prompt for `messages` with the model's own template (generation prompt added).
+    pub fn render_chat(&self, messages: &[crate::chat::Message]) -> Result<String> {
+        let template = self.chat_template.as_deref().ok_or_else(|| {
+            crate::error::HearthError::Template("the model file has no chat template (tokenizer.chat_template)".into())
+        })?;
+        let text = |id: Option<u32>| id.map(|i| String::from_utf8_lossy(self.tokenizer.token_bytes(i)).into_owned()).unwrap_or_default();
+        crate::chat::render(template, messages, true, &text(self.tokenizer.bos), &text(self.tokenizer.eos))
+    }
 }

@@ -111,3 +111,32 @@ fn errors_are_one_line_without_backtrace() {
         assert!(stderr.starts_with("hearth: ") && !stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn chat_sampling_stop_and_usage() {
+    let model = smollm_path();
+    let c = case("chat_system_user");
+    let messages = tempfile_path::write(&c["chat_messages"].to_string());
+    let (code, json, stderr) = hearth(&["complete", "--model", model.to_str().unwrap(), "--chat", "--messages-file", messages.0.to_str().unwrap(), "--max-tokens", "16", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["prompt_ids"], c["ids"]);
+    assert_eq!(json["ids"], c["greedy_ids"]);
+    assert_eq!(json["usage"]["prompt_tokens"], c["ids"].as_array().unwrap().len());
+    assert_eq!(json["usage"]["completion_tokens"], c["greedy_ids"].as_array().unwrap().len());
+    assert_eq!(json["usage"]["cached_tokens"], 0);
+
+    let en = case("en_simple");
+    let args = ["complete", "--model", model.to_str().unwrap(), "--prompt", en["prompt"].as_str().unwrap(), "--max-tokens", "8",
+        "--temperature", "0.9", "--top-k", "40", "--top-p", "0.95", "--min-p", "0.05", "--repeat-penalty", "1.1",
+        "--presence-penalty", "0.5", "--frequency-penalty", "0.5", "--seed", "3", "--stop", "zzz", "--stop", "\n", "--logprobs", "2", "--json"];
+    let (code, a, stderr) = hearth(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, b, _) = hearth(&args);
+    assert_eq!(a["ids"], b["ids"], "same seed, same tokens");
+    assert!(!a["text"].as_str().unwrap().contains('\n'));
+    assert_eq!(a["logprobs"].as_array().unwrap().len(), a["ids"].as_array().unwrap().len());
+
+    let (code, _, stderr) = hearth(&["complete", "--model", model.to_str().unwrap(), "--prompt", "hi", "--temperature", "-1"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("temperature"), "{stderr}");
+}

@@ -106,7 +106,7 @@ fn complete_reproduces_greedy() {
     let mut model = smollm(true, 2048);
     for case in cases["cases"].as_array().unwrap().iter().filter(|c| ["en_simple", "korean"].contains(&c["name"].as_str().unwrap())) {
         let greedy = ids(&case["greedy_ids"]);
-        let c = pollster::block_on(hearth::complete(&mut model, &ids(&case["ids"]), &hearth::GenerateOptions { max_tokens: greedy.len() }, |_| {})).unwrap();
+        let c = pollster::block_on(hearth::complete(&mut model, &ids(&case["ids"]), &hearth::GenerateOptions { max_tokens: greedy.len(), ..Default::default() }, |_| {})).unwrap();
         assert_eq!(c.ids, greedy, "case {}", case["name"]);
         let stopped = case["greedy_stopped_on_eog"].as_bool().unwrap();
         assert_eq!(c.finish_reason, if stopped { hearth::FinishReason::Stop } else { hearth::FinishReason::Length });

@@ -2,7 +2,10 @@
 //!
 //!   hearth tokenize --model F.gguf --prompt-file P --json
 //!   hearth logits   --model F.gguf --prompt-file P [--top 10] [--no-f16] --json
-//!   hearth complete --model F.gguf (--prompt TEXT | --prompt-file P) [--max-tokens N] [--no-f16] [--ctx N] --json
+//!   hearth complete --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json)
+//!                   [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
+//!                   [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S]
+//!                   [--stop S]... [--logprobs N] [--no-f16] [--ctx N] --json
 //!
 //! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
 
@@ -11,11 +14,18 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
 
-const USAGE: &str = "usage: hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P) [--max-tokens N] [--top N] [--ctx N] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
+
+const VALUED: [&str; 18] = [
+    "--model", "--prompt", "--prompt-file", "--max-tokens", "--top", "--ctx", "--tokenizer", "--messages-file",
+    "--temperature", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty",
+    "--frequency-penalty", "--seed", "--stop", "--logprobs",
+];
 
 struct Args {
     command: String,
     values: HashMap<String, String>,
+    stops: Vec<String>,
     flags: Vec<String>,
 }
 
@@ -26,18 +36,22 @@ fn parse_args() -> Result<Args> {
         println!("{USAGE}");
         std::process::exit(0);
     }
-    let (mut values, mut flags) = (HashMap::new(), Vec::new());
+    let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" => flags.push(a),
-            "--model" | "--prompt" | "--prompt-file" | "--max-tokens" | "--top" | "--ctx" | "--tokenizer" => {
+            "--json" | "--no-f16" | "--chat" => flags.push(a),
+            v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
-                values.insert(a, v);
+                if a == "--stop" {
+                    stops.push(v);
+                } else {
+                    values.insert(a, v);
+                }
             }
             other => return Err(HearthError::InvalidArgument(format!("unknown argument '{other}'; {USAGE}"))),
         }
     }
-    Ok(Args { command, values, flags })
+    Ok(Args { command, values, stops, flags })
 }
 
 impl Args {
@@ -49,6 +63,26 @@ impl Args {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| HearthError::InvalidArgument(format!("{key} expects a whole number, got '{v}'"))),
         }
+    }
+    fn float(&self, key: &str, default: f32) -> Result<f32> {
+        match self.values.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| HearthError::InvalidArgument(format!("{key} expects a number, got '{v}'"))),
+        }
+    }
+    fn sampling(&self) -> Result<hearth::sampler::SamplingParams> {
+        let d = hearth::sampler::SamplingParams::default();
+        Ok(hearth::sampler::SamplingParams {
+            temperature: self.float("--temperature", d.temperature)?,
+            top_k: self.number("--top-k", d.top_k)?,
+            top_p: self.float("--top-p", d.top_p)?,
+            min_p: self.float("--min-p", d.min_p)?,
+            repeat_penalty: self.float("--repeat-penalty", d.repeat_penalty)?,
+            presence_penalty: self.float("--presence-penalty", d.presence_penalty)?,
+            frequency_penalty: self.float("--frequency-penalty", d.frequency_penalty)?,
+            seed: self.values.get("--seed").map(|_| self.number("--seed", 0).map(|v| v as u64)).transpose()?,
+            ..d
+        })
     }
     fn read(&self, key: &str) -> Result<Vec<u8>> {
         let path = self.values.get(key).ok_or_else(|| HearthError::InvalidArgument(format!("{key} is required")))?;
@@ -112,8 +146,21 @@ fn run() -> Result<()> {
         }
         "complete" => {
             let mut model = load(&args)?;
-            let ids = model.tokenizer.encode(&args.prompt()?)?;
-            let options = hearth::GenerateOptions { max_tokens: args.number("--max-tokens", 64)? };
+            let prompt = if args.flag("--chat") {
+                let bytes = args.read("--messages-file")?;
+                let messages: Vec<hearth::chat::Message> = serde_json::from_slice(&bytes)
+                    .map_err(|e| HearthError::InvalidArgument(format!("--messages-file must hold a JSON array of {{role, content}}: {e}")))?;
+                model.render_chat(&messages)?
+            } else {
+                args.prompt()?
+            };
+            let ids = model.tokenizer.encode(&prompt)?;
+            let options = hearth::GenerateOptions {
+                max_tokens: args.number("--max-tokens", 64)?,
+                sampling: args.sampling()?,
+                stop: args.stops.clone(),
+                logprobs: args.values.get("--logprobs").map(|_| args.number("--logprobs", 0)).transpose()?,
+            };
             let stdout = std::io::stdout();
             let c = pollster::block_on(hearth::complete(&mut model, &ids, &options, |piece| {
                 if !json_out {

@@ -198,6 +198,11 @@ impl Llama {
     pub fn reset(&mut self) {
         self.cached.clear();
     }
+
+    /// Keep only the first `n` cached tokens (later positions are overwritten by the next forward).
+    pub fn truncate(&mut self, n: usize) {
+        self.cached.truncate(n);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
