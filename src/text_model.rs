@@ -28,6 +28,28 @@ impl TextModel {
         Ok(TextModel { tokenizer, llama, chat_template })
     }
 
+    /// Token ids of the chat prompt for `messages`, leaving room for `max_tokens`. When it does
+    /// not fit the context window: `ContextOverflow`, or, with `truncate_oldest`, the oldest
+    /// turns after any leading system message are dropped until it fits (the last message is
+    /// always kept). Returns the ids and how many messages were dropped.
+    pub fn chat_ids(&self, messages: &[crate::chat::Message], max_tokens: usize, truncate_oldest: bool) -> Result<(Vec<u32>, usize)> {
+        let context = self.llama.context as usize;
+        let keep_first = usize::from(messages.first().is_some_and(|m| m.role == "system"));
+        let mut msgs = messages.to_vec();
+        let mut dropped = 0;
+        loop {
+            let ids = self.tokenizer.encode(&self.render_chat(&msgs)?)?;
+            if ids.len() + max_tokens <= context {
+                return Ok((ids, dropped));
+            }
+            if !truncate_oldest || msgs.len() <= keep_first + 1 {
+                return Err(crate::error::HearthError::ContextOverflow { prompt: ids.len(), requested: max_tokens, context });
+            }
+            msgs.remove(keep_first);
+            dropped += 1;
+        }
+    }
+
     /// The chat prompt for `messages` with the model's own template (generation prompt added).
     pub fn render_chat(&self, messages: &[crate::chat::Message]) -> Result<String> {
         let template = self.chat_template.as_deref().ok_or_else(|| {

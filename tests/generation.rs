@@ -123,3 +123,19 @@ fn generation_engine_on_smollm2() {
     let opts = GenerateOptions { sampling: SamplingParams { top_p: 0.0, ..Default::default() }, ..greedy(4) };
     assert_eq!(pollster::block_on(hearth::complete(&mut model, &en_ids, &opts, |_| {})).unwrap_err().code(), "InvalidArgument");
 }
+
+#[test]
+fn chat_over_the_context_overflows_or_drops_oldest_turns() {
+    let model = smollm(true, 64);
+    let turn = |role: &str, n: usize| Message { role: role.into(), content: "word ".repeat(n) };
+    let messages = vec![turn("system", 3), turn("user", 30), turn("assistant", 30), turn("user", 5)];
+    let e = model.chat_ids(&messages, 8, false).unwrap_err();
+    assert_eq!(e.code(), "ContextOverflow");
+    let (ids, dropped) = model.chat_ids(&messages, 8, true).unwrap();
+    assert_eq!(dropped, 2, "the two oldest turns after the system message go");
+    assert!(ids.len() + 8 <= 64);
+    let kept = [messages[0].clone(), messages[3].clone()];
+    assert_eq!(ids, model.tokenizer.encode(&model.render_chat(&kept).unwrap()).unwrap());
+    // Even the last message alone does not fit: still an error.
+    assert_eq!(model.chat_ids(&[turn("user", 100)], 8, true).unwrap_err().code(), "ContextOverflow");
+}

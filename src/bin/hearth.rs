@@ -5,7 +5,7 @@
 //!   hearth complete --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json)
 //!                   [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
 //!                   [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S]
-//!                   [--stop S]... [--logprobs N] [--no-f16] [--ctx N] --json
+//!                   [--stop S]... [--logprobs N] [--truncate-chat] [--no-f16] [--ctx N] --json
 //!
 //! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
 
@@ -39,7 +39,7 @@ fn parse_args() -> Result<Args> {
     let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" | "--chat" => flags.push(a),
+            "--json" | "--no-f16" | "--chat" | "--truncate-chat" => flags.push(a),
             v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
                 if a == "--stop" {
@@ -146,17 +146,17 @@ fn run() -> Result<()> {
         }
         "complete" => {
             let mut model = load(&args)?;
-            let prompt = if args.flag("--chat") {
+            let max_tokens = args.number("--max-tokens", 64)?;
+            let ids = if args.flag("--chat") {
                 let bytes = args.read("--messages-file")?;
                 let messages: Vec<hearth::chat::Message> = serde_json::from_slice(&bytes)
                     .map_err(|e| HearthError::InvalidArgument(format!("--messages-file must hold a JSON array of {{role, content}}: {e}")))?;
-                model.render_chat(&messages)?
+                model.chat_ids(&messages, max_tokens, args.flag("--truncate-chat"))?.0
             } else {
-                args.prompt()?
+                model.tokenizer.encode(&args.prompt()?)?
             };
-            let ids = model.tokenizer.encode(&prompt)?;
             let options = hearth::GenerateOptions {
-                max_tokens: args.number("--max-tokens", 64)?,
+                max_tokens,
                 sampling: args.sampling()?,
                 stop: args.stops.clone(),
                 logprobs: args.values.get("--logprobs").map(|_| args.number("--logprobs", 0)).transpose()?,
