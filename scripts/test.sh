@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 cargo build --release --locked
-cargo test --release --locked --no-fail-fast -- --test-threads=1
+cargo test --release --locked --no-fail-fast -- --test-threads=1 --nocapture
 cargo build --release --locked --lib --target wasm32-unknown-unknown
 echo "all tests passed"
