@@ -26,6 +26,7 @@ pub mod gguf;
 pub mod gpu;
 pub mod model;
 pub mod quant;
+pub mod safetensors;
 pub mod sampler;
 pub mod text_model;
 pub mod tokenizer;
