@@ -190,6 +190,30 @@ fn copy_rows_and_swiglu_match_cpu() {
 }
 
 #[test]
+fn layer_norm_and_gelu_match_cpu() {
+    both_modes(|ctx| {
+        let mut rng = Rng(17);
+        for (n, t) in [(4, 1), (7, 3), (384, 5), (4097, 2)] {
+            let x: Vec<f32> = rng.vec(n * t, 20.0).iter().map(|v| v + 3.0).collect();
+            let (gamma, beta) = (rng.vec(n, 2.0), rng.vec(n, 1.0));
+            let want = cpu::layer_norm(&x, &gamma, &beta, 1e-12);
+            let step = step_buffer(ctx, t as u32, 0);
+            let out = ctx.storage_buffer("out", (n * t * 4) as u64).unwrap();
+            let d = kernels::layer_norm(ctx, &step, &buffer(ctx, &x), &out, &buffer(ctx, &gamma), &buffer(ctx, &beta), n as u32, 1e-12).unwrap();
+            assert_close(&format!("layer_norm n{n} t{t}"), &run(ctx, &[d], t as u32, &out, n * t), &want, 2e-5);
+        }
+        for (f, t) in [(4, 1), (1540, 3)] {
+            let x = rng.vec(f * t, 6.0);
+            let want = cpu::gelu(&x);
+            let step = step_buffer(ctx, t as u32, 0);
+            let out = ctx.storage_buffer("out", (f * t * 4) as u64).unwrap();
+            let d = kernels::gelu(ctx, &step, &buffer(ctx, &x), &out, f as u32).unwrap();
+            assert_close(&format!("gelu f{f}"), &run(ctx, &[d], t as u32, &out, f * t), &want, 1e-5);
+        }
+    });
+}
+
+#[test]
 fn attention_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(13);
@@ -233,6 +257,8 @@ fn every_shader_variant_validates() {
         variants.push(("copy_rows.wgsl", base().u32("W", 192)));
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
+        variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
+        variants.push(("gelu.wgsl", base().u32("F", 1536)));
     }
     // Every shader file (not include-only helpers) is covered.
     for (name, _) in SOURCES.iter().filter(|(n, _)| !n.starts_with("common/")) {

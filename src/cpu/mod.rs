@@ -85,3 +85,23 @@ pub fn copy_rows(dst: &mut [f32], src: &[f32], width: usize, pos0: usize) {
     dst[pos0 * width..][..src.len()].copy_from_slice(src);
     let _ = width;
 }
+
+/// out[r, :] = (x[r, :] − mean) / sqrt(var + eps) · gamma + beta   (biased variance, f64 sums)
+pub fn layer_norm(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) -> Vec<f32> {
+    let n = gamma.len();
+    let mut out = vec![0.0; x.len()];
+    for (row, o) in x.chunks(n).zip(out.chunks_mut(n)) {
+        let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+        let var = row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+        let inv = 1.0 / (var + eps as f64).sqrt();
+        for i in 0..n {
+            o[i] = ((row[i] as f64 - mean) * inv * gamma[i] as f64 + beta[i] as f64) as f32;
+        }
+    }
+    out
+}
+
+/// GELU, exact form: x/2 · (1 + erf(x/√2))
+pub fn gelu(x: &[f32]) -> Vec<f32> {
+    x.iter().map(|&v| (0.5 * v as f64 * (1.0 + libm::erf(v as f64 / std::f64::consts::SQRT_2))) as f32).collect()
+}

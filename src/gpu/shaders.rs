@@ -16,6 +16,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("copy_rows.wgsl", include_str!("../../shaders/copy_rows.wgsl")),
     ("attention.wgsl", include_str!("../../shaders/attention.wgsl")),
     ("swiglu.wgsl", include_str!("../../shaders/swiglu.wgsl")),
+    ("layer_norm.wgsl", include_str!("../../shaders/layer_norm.wgsl")),
+    ("gelu.wgsl", include_str!("../../shaders/gelu.wgsl")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {

@@ -4,6 +4,8 @@
 mod attention;
 mod copy_rows;
 mod embed;
+mod gelu;
+mod layer_norm;
 mod matmul;
 mod rms_norm;
 mod rope;
@@ -12,6 +14,8 @@ mod swiglu;
 pub use attention::{attention, AttentionShape};
 pub use copy_rows::copy_rows;
 pub use embed::embed;
+pub use gelu::gelu;
+pub use layer_norm::layer_norm;
 pub use matmul::{matmul, matvec};
 pub use rms_norm::rms_norm;
 pub use rope::{rope, rope_table, RopeMode, RopeShape};
