@@ -2,12 +2,15 @@
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl)
 // Dispatch: (ceil(W_N / 32), ceil(T / 32)). A workgroup of 64 computes a 32×32 tile of y:
 // thread (tx, ty) owns rows t0+ty+8i and columns n0+tx+8j (i, j < 4); x and dequantized W
-// tiles of 32 columns are staged in workgroup memory.  ACCUMULATE adds into y.
+// tiles of 32 columns are staged in workgroup memory.  BIAS adds bias[n]; ACCUMULATE adds into y.
 // CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#ifdef BIAS
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
 
 const TILE: u32 = 32u;
 const KQ: u32 = 8u; // quads per k-step (32 columns)
@@ -60,10 +63,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         for (var j = 0u; j < 4u; j++) {
             let n = n0 + tx + 8u * j;
             if n < W_N {
+                var v = acc[i][j];
+#ifdef BIAS
+                v += bias[n];
+#endif
 #ifdef ACCUMULATE
-                y[t * W_N + n] += acc[i][j];
+                y[t * W_N + n] += v;
 #else
-                y[t * W_N + n] = acc[i][j];
+                y[t * W_N + n] = v;
 #endif
             }
         }

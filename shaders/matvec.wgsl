@@ -5,10 +5,13 @@
 // 32-column blocks l, l+8, … (adjacent lanes read adjacent blocks; each x block is loaded once
 // for four rows; scales are applied once per block), then over any 4-column quads past the last
 // whole block; lanes reduce through shared memory.
-// ACCUMULATE adds into y (fused residual add).  CPU reference: cpu::matmul.
+// BIAS adds bias[n]; ACCUMULATE adds into y (fused residual add).  CPU reference: cpu::matmul.
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#ifdef BIAS
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
 
 const GROUPS: u32 = 8u;
 const LANES: u32 = 8u;
@@ -43,6 +46,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             for (var l = 0u; l < LANES; l++) {
                 s += partial[g * LANES + l][lane];
             }
+#ifdef BIAS
+            s += bias[n];
+#endif
 #ifdef ACCUMULATE
             y[t * W_N + n] += s;
 #else

@@ -28,14 +28,22 @@ fn buffer(ctx: &GpuContext, data: &[f32]) -> wgpu::Buffer {
 }
 
 fn step_buffer(ctx: &GpuContext, n_tokens: u32, pos0: u32) -> wgpu::Buffer {
+    step_buffer_seq(ctx, n_tokens, pos0, n_tokens)
+}
+
+fn step_buffer_seq(ctx: &GpuContext, n_tokens: u32, pos0: u32, seq_len: u32) -> wgpu::Buffer {
     let b = ctx.uniform_buffer("step", 16);
-    ctx.queue.write_buffer(&b, 0, bytemuck::bytes_of(&Step { n_tokens, pos0, _pad: [0; 2] }));
+    ctx.queue.write_buffer(&b, 0, bytemuck::bytes_of(&Step { n_tokens, pos0, seq_len, _pad: 0 }));
     b
 }
 
 fn run(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
+    run_seq(ctx, d, n_tokens, n_tokens, out, len)
+}
+
+fn run_seq(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, seq_len: u32, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
     let mut enc = ctx.device.create_command_encoder(&Default::default());
-    encode(&mut enc, d, n_tokens);
+    encode(&mut enc, d, &Step { n_tokens, pos0: 0, seq_len, _pad: 0 });
     ctx.queue.submit([enc.finish()]);
     let bytes = pollster::block_on(ctx.read_buffer(out, len as u64 * 4)).unwrap();
     ctx.check().expect("GPU error during the dispatch");
@@ -97,18 +105,25 @@ fn matvec_and_matmul_match_cpu() {
                 let (w, wf) = matrix(ctx, &mut rng, dtype, n, k);
                 let x = rng.vec(t * k, 1.0);
                 let y0 = rng.vec(t * n, 1.0);
+                let bias = rng.vec(n, 1.0);
                 let want = cpu::matmul(&x, &wf, k);
                 let want_acc: Vec<f32> = want.iter().zip(&y0).map(|(a, b)| a + b).collect();
+                let want_bias_acc: Vec<f32> = want_acc.iter().enumerate().map(|(i, a)| a + bias[i % n]).collect();
+                let bias_buf = buffer(ctx, &bias);
                 let tol = 2e-5 * (k as f32).sqrt();
                 let xb = buffer(ctx, &x);
                 let step = step_buffer(ctx, t as u32, 0);
-                for acc in [false, true] {
-                    let reference = if acc { &want_acc } else { &want };
+                for (acc, bias) in [(false, None), (true, None), (true, Some(&bias_buf))] {
+                    let reference = match (acc, bias.is_some()) {
+                        (false, _) => &want,
+                        (true, false) => &want_acc,
+                        (true, true) => &want_bias_acc,
+                    };
                     let y = buffer(ctx, &y0);
-                    let d = kernels::matmul(ctx, &step, &xb, &y, &w, acc).unwrap();
+                    let d = kernels::matmul(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matmul {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
                     let y = buffer(ctx, &y0);
-                    let d = kernels::matvec(ctx, &xb, &y, &w, acc).unwrap();
+                    let d = kernels::matvec(ctx, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matvec {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
                 }
             }
@@ -240,7 +255,7 @@ fn every_shader_variant_validates() {
         let base = || Defines::default().flag_if(f16, "F16");
         for dtype in DType::ALL {
             for acc in [false, true] {
-                let d = hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16").flag_if(acc, "ACCUMULATE");
+                let d = hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16").flag_if(acc, "ACCUMULATE").flag_if(acc, "BIAS");
                 variants.push(("matvec.wgsl", d.clone()));
                 variants.push(("matmul.wgsl", d.clone()));
             }

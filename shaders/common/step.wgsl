@@ -2,7 +2,7 @@
 struct Step {
     n_tokens: u32, // tokens in this forward (T)
     pos0: u32,     // absolute position of the first of them (= tokens already in the KV cache)
-    _pad0: u32,
-    _pad1: u32,
+    seq_len: u32,  // encoders: tokens per padded sequence (batch = n_tokens / seq_len)
+    _pad: u32,
 }
 @group(0) @binding(1) var<uniform> step: Step;

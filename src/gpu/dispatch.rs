@@ -11,7 +11,9 @@ use std::sync::Arc;
 pub struct Step {
     pub n_tokens: u32,
     pub pos0: u32,
-    pub _pad: [u32; 2],
+    /// Encoders: tokens per (padded) sequence; the batch is n_tokens / seq_len sequences.
+    pub seq_len: u32,
+    pub _pad: u32,
 }
 const _: () = assert!(std::mem::size_of::<Step>() == 16);
 
@@ -23,6 +25,8 @@ pub enum Grid {
     PerToken(u32),
     /// (x, ceil(T / tile), 1).
     TokenTiles { x: u32, tile: u32 },
+    /// (n_sequences, 1, 1): one workgroup per sequence of an encoder batch.
+    PerSequence,
 }
 
 pub struct Dispatch {
@@ -43,8 +47,10 @@ impl Dispatch {
         Dispatch { label, pipeline, bind_group, grid }
     }
 
-    pub fn workgroups(&self, n_tokens: u32) -> [u32; 3] {
+    pub fn workgroups(&self, step: &Step) -> [u32; 3] {
+        let n_tokens = step.n_tokens;
         match self.grid {
+            Grid::PerSequence => [n_tokens / step.seq_len.max(1), 1, 1],
             Grid::Fixed(x) => [x, 1, 1],
             Grid::PerToken(x) => [x, n_tokens, 1],
             Grid::TokenTiles { x, tile } => [x, n_tokens.div_ceil(tile), 1],
@@ -52,11 +58,11 @@ impl Dispatch {
     }
 }
 
-/// Record `dispatches` for a forward over `n_tokens` tokens into one compute pass.
-pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], n_tokens: u32) {
+/// Record `dispatches` for a forward described by `step` into one compute pass.
+pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], step: &Step) {
     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
     for d in dispatches {
-        let [x, y, z] = d.workgroups(n_tokens);
+        let [x, y, z] = d.workgroups(step);
         if x == 0 || y == 0 {
             continue;
         }

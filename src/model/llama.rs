@@ -180,9 +180,10 @@ impl Llama {
         let s = &self.state;
         let n = ids.len() as u32;
         ctx.queue.write_buffer(&s.ids, 0, bytemuck::cast_slice(ids));
-        ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&Step { n_tokens: n, pos0: pos0 as u32, _pad: [0; 2] }));
+        let step = Step { n_tokens: n, pos0: pos0 as u32, seq_len: n, _pad: 0 };
+        ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
         let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
-        encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, n);
+        encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step);
         let bytes = self.config.vocab_size as u64 * 4;
         enc.copy_buffer_to_buffer(&s.logits, 0, &s.staging, 0, bytes);
         ctx.queue.submit([enc.finish()]);
@@ -208,7 +209,7 @@ impl Llama {
 #[allow(clippy::too_many_arguments)]
 fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], token_embd: &GpuMatrix, output_norm: &wgpu::Buffer, head: &GpuMatrix, decode: bool) -> Result<Vec<Dispatch>> {
     let mm = |x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, acc: bool| {
-        if decode { kernels::matvec(ctx, x, y, w, acc) } else { kernels::matmul(ctx, &s.step, x, y, w, acc) }
+        if decode { kernels::matvec(ctx, x, y, w, None, acc) } else { kernels::matmul(ctx, &s.step, x, y, w, None, acc) }
     };
     let q_shape = RopeShape { heads: c.n_head, head_dim: c.head_dim, n_rot: c.n_rot, mode: c.rope_mode };
     let k_shape = RopeShape { heads: c.n_head_kv, ..q_shape };
@@ -231,7 +232,7 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
         p.push(mm(&s.act, &s.x, &b.ffn_down, true)?);
     }
     p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.x_last, output_norm, c.n_embd, c.rms_eps, true)?);
-    let mut out = kernels::matvec(ctx, &s.x_last, &s.logits, head, false)?;
+    let mut out = kernels::matvec(ctx, &s.x_last, &s.logits, head, None, false)?;
     out.grid = Grid::Fixed(head.rows.div_ceil(32));
     out.label = "head";
     p.push(out);
@@ -248,13 +249,14 @@ impl Llama {
         let n = ids.len() as u32;
         let pos0 = self.cached.len() as u32;
         ctx.queue.write_buffer(&self.state.ids, 0, bytemuck::cast_slice(ids));
-        ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&Step { n_tokens: n, pos0, _pad: [0; 2] }));
+        let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
+        ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&step));
         let program = if n == 1 { &self.decode } else { &self.prefill };
         let mut totals: Vec<(&'static str, f64)> = Vec::new();
         for d in program {
             let t = web_time::Instant::now();
             let mut enc = ctx.device.create_command_encoder(&Default::default());
-            encode(&mut enc, std::slice::from_ref(d), n);
+            encode(&mut enc, std::slice::from_ref(d), &step);
             ctx.queue.submit([enc.finish()]);
             ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
             let ms = t.elapsed().as_secs_f64() * 1e3;
