@@ -6,12 +6,18 @@
 // thread of (dim quad dq, key subset s) accumulates quad dq over keys s, s+NSUB, … of the tile.
 // Subsets are summed once, at the end.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// Dispatch: (H, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
+// ENCODER: bidirectional over the padded batch instead — token t of sequence b = t / seq_len
+// attends to keys b·seq_len .. b·seq_len + lens[b] of k/v activations [T, KVH·HD] (padding masked).
+// Dispatch: (H, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention, cpu::encoder_attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
+#ifdef ENCODER
+@group(0) @binding(8) var<storage, read> lens: array<u32>;
+var<workgroup> n_valid: u32;
+#endif
 
 const WG: u32 = 64u;
 const HD4: u32 = HD / 4u;
@@ -31,12 +37,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         return;
     }
     let g = h / (H / KVH);
-    let n_keys = step.pos0 + t + 1u;
     let qbase = (t * H + h) * HD4;
     if lid.x < HD4 {
         qs[lid.x] = q[qbase + lid.x] * SCALE;
     }
+#ifdef ENCODER
+    let key0 = (t / step.seq_len) * step.seq_len;
+    if lid.x == 0u {
+        n_valid = lens[t / step.seq_len];
+    }
+    let n_keys = workgroupUniformLoad(&n_valid);
+#else
+    let key0 = 0u;
+    let n_keys = step.pos0 + t + 1u;
     workgroupBarrier();
+#endif
 
     let dq = lid.x % HD4;
     let sub = lid.x / HD4;
@@ -47,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let n_tile = min(WG, n_keys - j0);
         var s = NEG;
         if lid.x < n_tile {
-            let kbase = ((j0 + lid.x) * KVH + g) * HD4;
+            let kbase = ((key0 + j0 + lid.x) * KVH + g) * HD4;
             var d4 = vec4<f32>(0.0);
             for (var d = 0u; d < HD4; d++) {
                 d4 += qs[d] * k_cache[kbase + d];
@@ -76,7 +91,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         acc *= corr;
         if sub < NSUB {
             for (var jj = sub; jj < n_tile; jj += NSUB) {
-                acc += probs[jj] * v_cache[((j0 + jj) * KVH + g) * HD4 + dq];
+                acc += probs[jj] * v_cache[((key0 + j0 + jj) * KVH + g) * HD4 + dq];
             }
         }
         m = m_new;

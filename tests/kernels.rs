@@ -247,6 +247,42 @@ fn attention_matches_cpu() {
     });
 }
 
+#[test]
+fn encoder_attention_pool_and_add_rows_match_cpu() {
+    use hearth::gpu::kernels::Pooling;
+    both_modes(|ctx| {
+        let mut rng = Rng(19);
+        for (heads, head_dim, seq_len, lens) in [(1u32, 4u32, 1usize, vec![1u32]), (12, 32, 7, vec![7, 2, 5]), (2, 64, 70, vec![70, 1, 66])] {
+            let s = AttentionShape { heads, kv_heads: heads, head_dim, scale: 1.0 / (head_dim as f32).sqrt() };
+            let t = seq_len * lens.len();
+            let w = (heads * head_dim) as usize;
+            let (q, k, v) = (rng.vec(t * w, 2.0), rng.vec(t * w, 2.0), rng.vec(t * w, 1.0));
+            let want = cpu::encoder_attention(&q, &k, &v, s, seq_len, &lens);
+            let step = step_buffer_seq(ctx, t as u32, 0, seq_len as u32);
+            let lens_buf = ctx.storage_buffer_init("lens", bytemuck::cast_slice(&lens)).unwrap();
+            let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
+            let d = kernels::encoder_attention(ctx, &step, &buffer(ctx, &q), &out, &buffer(ctx, &k), &buffer(ctx, &v), &lens_buf, s).unwrap();
+            assert_close(&format!("encoder attention {s:?} L{seq_len} {lens:?}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, t * w), &want, 2e-5);
+
+            for mode in [Pooling::Mean, Pooling::Cls, Pooling::Last] {
+                for normalize in [false, true] {
+                    let want = cpu::pool(&q, w, seq_len, &lens, mode, normalize);
+                    let out = ctx.storage_buffer("pooled", (lens.len() * w * 4) as u64).unwrap();
+                    let d = kernels::pool(ctx, &step, &buffer(ctx, &q), &out, &lens_buf, w as u32, mode, normalize).unwrap();
+                    assert_close(&format!("pool {mode:?} norm={normalize}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, lens.len() * w), &want, 1e-5);
+                }
+            }
+
+            let table = rng.vec(seq_len * w, 1.0);
+            let mut want = q.clone();
+            cpu::add_rows(&mut want, &table, w, seq_len);
+            let x = buffer(ctx, &q);
+            let d = kernels::add_rows(ctx, &step, &x, &buffer(ctx, &table), w as u32).unwrap();
+            assert_close("add_rows", &run_seq(ctx, &[d], t as u32, seq_len as u32, &x, t * w), &want, 1e-6);
+        }
+    });
+}
+
 /// Every define combination the launchers can produce parses and validates with naga.
 #[test]
 fn every_shader_variant_validates() {
@@ -274,6 +310,13 @@ fn every_shader_variant_validates() {
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
+        variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
+        variants.push(("add_rows.wgsl", base().u32("W", 384)));
+        for pool in ["POOL_MEAN", "POOL_CLS", "POOL_LAST"] {
+            for norm in [false, true] {
+                variants.push(("pool.wgsl", base().u32("D", 384).flag(pool).flag_if(norm, "NORMALIZE")));
+            }
+        }
     }
     // Every shader file (not include-only helpers) is covered.
     for (name, _) in SOURCES.iter().filter(|(n, _)| !n.starts_with("common/")) {

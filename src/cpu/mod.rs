@@ -105,3 +105,51 @@ pub fn layer_norm(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) -> Vec<f32> 
 pub fn gelu(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&v| (0.5 * v as f64 * (1.0 + libm::erf(v as f64 / std::f64::consts::SQRT_2))) as f32).collect()
 }
+
+/// Bidirectional attention over a padded batch: sequence b holds rows b·seq_len.. of q, k, v
+/// ([T, H·HD], KVH = H or grouped), of which the first lens[b] are valid keys.
+pub fn encoder_attention(q: &[f32], k: &[f32], v: &[f32], s: crate::gpu::kernels::AttentionShape, seq_len: usize, lens: &[u32]) -> Vec<f32> {
+    let (h, kvh, hd) = (s.heads as usize, s.kv_heads as usize, s.head_dim as usize);
+    let mut out = Vec::with_capacity(q.len());
+    for (b, &n) in lens.iter().enumerate() {
+        let n = n as usize;
+        let rows = |a: &[f32], w: usize| a[b * seq_len * w..][..n * w].to_vec();
+        let (kb, vb) = (rows(k, kvh * hd), rows(v, kvh * hd));
+        let qb = &q[b * seq_len * h * hd..][..seq_len * h * hd];
+        // Every query sees all n keys: causal attention with the queries placed after them.
+        for t in 0..seq_len {
+            let qt = &qb[t * h * hd..][..h * hd];
+            out.extend(attention(qt, &kb, &vb, s, n - 1));
+        }
+    }
+    out
+}
+
+/// Pool each sequence of x ([B·seq_len, d]) over its first lens[b] rows, then L2-normalize.
+pub fn pool(x: &[f32], d: usize, seq_len: usize, lens: &[u32], mode: crate::gpu::kernels::Pooling, normalize: bool) -> Vec<f32> {
+    use crate::gpu::kernels::Pooling;
+    let mut out = Vec::with_capacity(lens.len() * d);
+    for (b, &n) in lens.iter().enumerate() {
+        let row = |t: usize| &x[(b * seq_len + t) * d..][..d];
+        let mut v: Vec<f64> = match mode {
+            Pooling::Mean => (0..d).map(|i| (0..n as usize).map(|t| row(t)[i] as f64).sum::<f64>() / n as f64).collect(),
+            Pooling::Cls => row(0).iter().map(|&a| a as f64).collect(),
+            Pooling::Last => row(n as usize - 1).iter().map(|&a| a as f64).collect(),
+        };
+        if normalize {
+            let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt().max(1e-12);
+            v.iter_mut().for_each(|a| *a /= norm);
+        }
+        out.extend(v.into_iter().map(|a| a as f32));
+    }
+    out
+}
+
+/// x[t, :] += table[t % seq_len, :]
+pub fn add_rows(x: &mut [f32], table: &[f32], width: usize, seq_len: usize) {
+    for (t, row) in x.chunks_mut(width).enumerate() {
+        for (a, b) in row.iter_mut().zip(&table[(t % seq_len) * width..]) {
+            *a += b;
+        }
+    }
+}

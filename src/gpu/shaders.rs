@@ -18,6 +18,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("swiglu.wgsl", include_str!("../../shaders/swiglu.wgsl")),
     ("layer_norm.wgsl", include_str!("../../shaders/layer_norm.wgsl")),
     ("gelu.wgsl", include_str!("../../shaders/gelu.wgsl")),
+    ("add_rows.wgsl", include_str!("../../shaders/add_rows.wgsl")),
+    ("pool.wgsl", include_str!("../../shaders/pool.wgsl")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {

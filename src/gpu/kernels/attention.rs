@@ -12,10 +12,25 @@ pub struct AttentionShape {
 }
 
 pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
-    if s.kv_heads == 0 || s.heads % s.kv_heads != 0 || s.head_dim == 0 || s.head_dim % 4 != 0 || s.head_dim > 256 {
-        return Err(HearthError::UnsupportedModel(format!("attention with {} heads, {} KV heads, head dim {}", s.heads, s.kv_heads, s.head_dim)));
-    }
+    check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
     let p = ctx.pipeline("attention.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
+}
+
+/// Bidirectional attention over a padded encoder batch: `k`, `v` are activations [T, KVH·HD],
+/// `lens[b]` the valid tokens of sequence b (the rest is padding, masked out).
+#[allow(clippy::too_many_arguments)]
+pub fn encoder_attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    check(&s)?;
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
+    let p = ctx.pipeline("attention.wgsl", defines)?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::PerToken(s.heads)))
+}
+
+fn check(s: &AttentionShape) -> Result<()> {
+    if s.kv_heads == 0 || s.heads % s.kv_heads != 0 || s.head_dim == 0 || s.head_dim % 4 != 0 || s.head_dim > 256 {
+        return Err(HearthError::UnsupportedModel(format!("attention with {} heads, {} KV heads, head dim {}", s.heads, s.kv_heads, s.head_dim)));
+    }
+    Ok(())
 }

@@ -1,0 +1,51 @@
+// Sentence pooling over a padded batch, one workgroup per sequence b (n = lens[b] valid tokens):
+//   POOL_MEAN: out[b] = Σ_{t<n} x[b·L + t] / n     POOL_CLS: x[b·L]     POOL_LAST: x[b·L + n − 1]
+// then, with NORMALIZE, out[b] /= max(‖out[b]‖₂, 1e-12) (sentence-transformers' Normalize).
+// Bindings: 1 step (L = seq_len) · 2 x[T, D] · 3 out[B, D] · 8 lens[B].  Dispatch: (B, 1).
+// CPU reference: cpu::pool.
+#include "common/step.wgsl"
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(8) var<storage, read> lens: array<u32>;
+
+const WG: u32 = 64u;
+var<workgroup> partial: array<f32, WG>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let b = wid.x;
+    let n = lens[b];
+    let base = b * step.seq_len;
+    var ss = 0.0;
+    for (var i = lid.x; i < D; i += WG) {
+#ifdef POOL_MEAN
+        var s = 0.0;
+        for (var t = 0u; t < n; t++) {
+            s += x[(base + t) * D + i];
+        }
+        let v = s / f32(n);
+#endif
+#ifdef POOL_CLS
+        let v = x[base * D + i];
+#endif
+#ifdef POOL_LAST
+        let v = x[(base + n - 1u) * D + i];
+#endif
+        out[b * D + i] = v;
+        ss += v * v;
+    }
+#ifdef NORMALIZE
+    partial[lid.x] = ss;
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w /= 2u) {
+        if lid.x < w {
+            partial[lid.x] += partial[lid.x + w];
+        }
+        workgroupBarrier();
+    }
+    let inv = 1.0 / max(sqrt(partial[0]), 1e-12);
+    for (var i = lid.x; i < D; i += WG) {
+        out[b * D + i] *= inv;
+    }
+#endif
+}
