@@ -20,6 +20,7 @@
 
 pub mod chat;
 pub mod cpu;
+pub mod embedder;
 pub mod error;
 pub mod generate;
 pub mod gguf;

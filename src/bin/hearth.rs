@@ -7,6 +7,9 @@
 //!                   [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S]
 //!                   [--stop S]... [--logprobs N] [--truncate-chat] [--no-f16] [--ctx N] --json
 //!
+//!   hearth embed    --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize]
+//!                   [--quant q8_0|f16|f32] [--batch N] --json
+//!
 //! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
 
 use hearth::{GpuContext, GpuOptions, HearthError, LlamaOptions, Result, TextModel};
@@ -14,9 +17,10 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
 
-const USAGE: &str = "usage: hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth embed --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
 
-const VALUED: [&str; 18] = [
+const VALUED: [&str; 23] = [
+    "--input", "--pooling", "--quant", "--batch", "--max-seq-len",
     "--model", "--prompt", "--prompt-file", "--max-tokens", "--top", "--ctx", "--tokenizer", "--messages-file",
     "--temperature", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty",
     "--frequency-penalty", "--seed", "--stop", "--logprobs",
@@ -39,7 +43,7 @@ fn parse_args() -> Result<Args> {
     let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" | "--chat" | "--truncate-chat" => flags.push(a),
+            "--json" | "--no-f16" | "--chat" | "--truncate-chat" | "--no-normalize" => flags.push(a),
             v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
                 if a == "--stop" {
@@ -179,6 +183,32 @@ fn run() -> Result<()> {
                 eprintln!("[{} prompt tokens, {} generated, finish {:?}; prefill {:.1} tok/s, decode {:.1} tok/s on {}]",
                     c.prompt_ids.len(), c.ids.len(), c.finish_reason, c.prefill_tok_s, c.decode_tok_s, model.llama.ctx.adapter_name());
             }
+        }
+        "embed" => {
+            let dir = std::path::PathBuf::from(args.values.get("--model").ok_or_else(|| HearthError::InvalidArgument("--model is required".into()))?);
+            let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| HearthError::Io(format!("{}: {e}", dir.join(name).display())));
+            let optional = |name: &str| std::fs::read(dir.join(name)).ok();
+            let (config, weights, tokenizer) = (read("config.json")?, read("model.safetensors")?, read("tokenizer.json")?);
+            let (sbert, pooling_cfg) = (optional("sentence_bert_config.json"), optional("1_Pooling/config.json"));
+            let texts: Vec<String> = serde_json::from_slice(&args.read("--input")?)
+                .map_err(|e| HearthError::InvalidArgument(format!("--input must hold a JSON array of strings: {e}")))?;
+            let mut options = hearth::model::bert::BertOptions { normalize: !args.flag("--no-normalize"), batch: args.number("--batch", 32)?, ..Default::default() };
+            if let Some(p) = args.values.get("--pooling") {
+                options.pooling = serde_json::from_value(json!(p)).map_err(|_| HearthError::InvalidArgument(format!("--pooling is mean, cls or last, not '{p}'")))?;
+            }
+            if let Some(q) = args.values.get("--quant") {
+                options.quant = match q.as_str() {
+                    "q8_0" => hearth::quant::DType::Q8_0,
+                    "f16" => hearth::quant::DType::F16,
+                    "f32" => hearth::quant::DType::F32,
+                    other => return Err(HearthError::InvalidArgument(format!("--quant is q8_0, f16 or f32, not '{other}'"))),
+                };
+            }
+            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16") }))?;
+            let files = hearth::embedder::ModelFiles { config: &config, weights: &weights, tokenizer: &tokenizer, sentence_bert_config: sbert.as_deref(), pooling_config: pooling_cfg.as_deref() };
+            let embedder = hearth::embedder::Embedder::load(ctx, &files, options, args.values.contains_key("--pooling"))?;
+            let out = pollster::block_on(embedder.embed(&texts))?;
+            println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
         other => return Err(HearthError::InvalidArgument(format!("unknown command '{other}'; {USAGE}"))),
     }

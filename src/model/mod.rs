@@ -1,5 +1,7 @@
-//! Model graphs: hyper-parameters (`config`) and the llama-family decoder (`llama`).
+//! Model graphs: hyper-parameters (`config`), the llama-family decoder (`llama`) and BERT-family
+//! encoders (`bert`).
 
+pub mod bert;
 pub mod config;
 pub mod llama;
 

@@ -1,0 +1,97 @@
+//! Sentence embeddings: a Hugging Face model folder's files → tokenizer (as sentence-transformers
+//! tokenizes: truncation at `max_seq_length` counting [CLS]/[SEP], no padding) + `Bert` on the
+//! GPU; texts are embedded in batches of `options.batch`.
+
+use crate::error::{HearthError, Result};
+use crate::gpu::kernels::Pooling;
+use crate::gpu::GpuContext;
+use crate::model::bert::{Bert, BertConfig, BertOptions};
+use crate::tokenizer::Tokenizer;
+use std::sync::Arc;
+
+/// The files of a sentence-transformers model folder.
+pub struct ModelFiles<'a> {
+    pub config: &'a [u8],
+    pub weights: &'a [u8],
+    pub tokenizer: &'a [u8],
+    /// `sentence_bert_config.json` (sets `max_seq_length`).
+    pub sentence_bert_config: Option<&'a [u8]>,
+    /// `1_Pooling/config.json` (sets the pooling mode).
+    pub pooling_config: Option<&'a [u8]>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Embeddings {
+    pub embeddings: Vec<Vec<f32>>,
+    pub input_ids: Vec<Vec<u32>>,
+    pub truncated: Vec<bool>,
+}
+
+pub struct Embedder {
+    pub tokenizer: Tokenizer,
+    pub bert: Bert,
+    cls: u32,
+    sep: u32,
+}
+
+fn json(bytes: &[u8], what: &str) -> Result<serde_json::Value> {
+    serde_json::from_slice(bytes).map_err(|e| HearthError::Malformed(format!("{what}: {e}")))
+}
+
+impl Embedder {
+    /// Load; `options` fields left at their defaults are taken from the model's own configs
+    /// (pooling mode, max_seq_length) where present. `explicit_pooling` keeps `options.pooling`.
+    pub fn load(ctx: Arc<GpuContext>, files: &ModelFiles, mut options: BertOptions, explicit_pooling: bool) -> Result<Embedder> {
+        let config = BertConfig::from_json(files.config)?;
+        if let Some(b) = files.sentence_bert_config {
+            if let Some(n) = json(b, "sentence_bert_config.json")?["max_seq_length"].as_u64() {
+                options.max_seq_len = (n as usize).min(config.max_position_embeddings as usize);
+            }
+        }
+        if let (Some(p), false) = (files.pooling_config, explicit_pooling) {
+            let p = json(p, "1_Pooling/config.json")?;
+            let on = |k: &str| p[k].as_bool().unwrap_or(false);
+            options.pooling = if on("pooling_mode_cls_token") {
+                Pooling::Cls
+            } else if on("pooling_mode_lasttoken") {
+                Pooling::Last
+            } else if on("pooling_mode_mean_tokens") {
+                Pooling::Mean
+            } else {
+                return Err(HearthError::UnsupportedModel("1_Pooling/config.json asks for a pooling mode other than mean, cls or last token".into()));
+            };
+        }
+        let tokenizer = Tokenizer::from_json(files.tokenizer)?;
+        let vocab = tokenizer.inner().get_vocab(true);
+        let id = |t: &str| vocab.get(t).copied().ok_or_else(|| HearthError::Tokenizer(format!("vocabulary has no {t}")));
+        let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
+        let st = crate::safetensors::parse(files.weights)?;
+        let bert = Bert::load(ctx, config, &st, files.weights, options)?;
+        Ok(Embedder { tokenizer, bert, cls, sep })
+    }
+
+    /// [CLS] + word pieces (truncated to max_seq_len − 2) + [SEP], and whether it was truncated.
+    pub fn tokenize(&self, text: &str) -> Result<(Vec<u32>, bool)> {
+        let enc = self.tokenizer.inner().encode(text, false).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
+        let pieces = enc.get_ids();
+        let room = self.bert.options.max_seq_len - 2;
+        let mut ids = Vec::with_capacity(pieces.len().min(room) + 2);
+        ids.push(self.cls);
+        ids.extend_from_slice(&pieces[..pieces.len().min(room)]);
+        ids.push(self.sep);
+        Ok((ids, pieces.len() > room))
+    }
+
+    pub async fn embed(&self, texts: &[String]) -> Result<Embeddings> {
+        let mut out = Embeddings { embeddings: Vec::new(), input_ids: Vec::new(), truncated: Vec::new() };
+        for t in texts {
+            let (ids, truncated) = self.tokenize(t)?;
+            out.input_ids.push(ids);
+            out.truncated.push(truncated);
+        }
+        for chunk in out.input_ids.chunks(self.bert.options.batch) {
+            out.embeddings.extend(self.bert.forward(chunk).await?);
+        }
+        Ok(out)
+    }
+}
