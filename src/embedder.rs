@@ -89,8 +89,16 @@ impl Embedder {
             out.input_ids.push(ids);
             out.truncated.push(truncated);
         }
-        for chunk in out.input_ids.chunks(self.bert.options.batch) {
-            out.embeddings.extend(self.bert.forward(chunk).await?);
+        // Batch sentences of similar length together (less padding); results are independent of
+        // batch composition, so the original order is simply restored.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| out.input_ids[i].len());
+        out.embeddings = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(self.bert.options.batch) {
+            let seqs: Vec<Vec<u32>> = chunk.iter().map(|&i| out.input_ids[i].clone()).collect();
+            for (&i, e) in chunk.iter().zip(self.bert.forward(&seqs).await?) {
+                out.embeddings[i] = e;
+            }
         }
         Ok(out)
     }
