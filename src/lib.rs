@@ -10,13 +10,18 @@
 //! LLM:  text ─ tokenizer ─► ids ─ forward: one encoder, one compute pass, one submit
 //!         embed → blocks[rms_norm → q/k/v → rope (k → cache) → v → cache → attention → o (+x)
 //!                         → rms_norm → gate/up → swiglu → down (+x)]
-//!         → rms_norm(last row) → output head ─► logits ─► argmax ─► TokenStream (whole UTF-8)
+//!         → rms_norm(last row) → output head ─► logits ─► sampler ─► Generation (stop strings,
+//!         TokenStream: whole UTF-8 only) ─► text
+//! Embeddings: config.json + safetensors::parse ─► Bert (weights quantized at load) ;
+//!         texts ─ tokenizer (truncate, [CLS]…[SEP]) ─► padded batch ─ embed + positions → LayerNorm
+//!         → blocks[q/k/v → masked bidirectional attention → o (+x) → LayerNorm → up → GELU → down
+//!         (+x) → LayerNorm] → mean|cls|last pool + L2 normalize ─► Vec<f32> per text
 //! ```
 //!
 //! Modules: `error` (typed errors with stable codes) · `gguf` (reader, writer) · `quant`
 //! (formats: CPU dequant = truth, GPU layout) · `cpu` (reference kernels) · `gpu` (context,
-//! shaders, pipelines, weights, kernels) · `model` (config, llama) · `tokenizer` · `text_model`
-//! · `generate`.
+//! shaders, pipelines, weights, kernels) · `model` (config, llama, bert) · `tokenizer` · `chat`
+//! · `sampler` · `text_model` · `generate` · `safetensors` · `embedder`.
 
 pub mod chat;
 pub mod cpu;
