@@ -3,27 +3,11 @@
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N] · 7 beta[N]
 // Dispatch: (1, T) one workgroup per row.  CPU reference: cpu::layer_norm.
 #include "common/step.wgsl"
+#include "common/reduce.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read> gamma: array<f32>;
 @group(0) @binding(7) var<storage, read> beta: array<f32>;
-
-const WG: u32 = 64u;
-var<workgroup> partial: array<f32, WG>;
-
-fn row_sum(lid: u32, v: f32) -> f32 {
-    partial[lid] = v;
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w /= 2u) {
-        if lid < w {
-            partial[lid] += partial[lid + w];
-        }
-        workgroupBarrier();
-    }
-    let s = partial[0];
-    workgroupBarrier();
-    return s;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -35,13 +19,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var i = lid.x; i < N; i += WG) {
         s += x[base + i];
     }
-    let mean = row_sum(lid.x, s) / f32(N);
+    let mean = workgroup_sum(lid.x, s) / f32(N);
     var s2 = 0.0;
     for (var i = lid.x; i < N; i += WG) {
         let d = x[base + i] - mean;
         s2 += d * d;
     }
-    let inv_std = 1.0 / sqrt(row_sum(lid.x, s2) / f32(N) + EPS);
+    let inv_std = 1.0 / sqrt(workgroup_sum(lid.x, s2) / f32(N) + EPS);
     for (var i = lid.x; i < N; i += WG) {
         out[base + i] = (x[base + i] - mean) * inv_std * gamma[i] + beta[i];
     }

@@ -4,12 +4,10 @@
 // Bindings: 1 step (L = seq_len) · 2 x[T, D] · 3 out[B, D] · 8 lens[B].  Dispatch: (B, 1).
 // CPU reference: cpu::pool.
 #include "common/step.wgsl"
+#include "common/reduce.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(8) var<storage, read> lens: array<u32>;
-
-const WG: u32 = 64u;
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -35,15 +33,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         ss += v * v;
     }
 #ifdef NORMALIZE
-    partial[lid.x] = ss;
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w /= 2u) {
-        if lid.x < w {
-            partial[lid.x] += partial[lid.x + w];
-        }
-        workgroupBarrier();
-    }
-    let inv = 1.0 / max(sqrt(partial[0]), 1e-12);
+    let inv = 1.0 / max(sqrt(workgroup_sum(lid.x, ss)), 1e-12);
     for (var i = lid.x; i < D; i += WG) {
         out[b * D + i] *= inv;
     }

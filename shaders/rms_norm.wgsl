@@ -3,12 +3,10 @@
 // Dispatch: (1, T) one workgroup per row; with LAST_ROW: (1, 1), reading row step.n_tokens-1
 // into out row 0.  CPU reference: cpu::rms_norm.
 #include "common/step.wgsl"
+#include "common/reduce.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read> gamma: array<f32>;
-
-const WG: u32 = 64u;
-var<workgroup> partial: array<f32, WG>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -27,15 +25,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let v = x[src + i];
         s += v * v;
     }
-    partial[lid.x] = s;
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w /= 2u) {
-        if lid.x < w {
-            partial[lid.x] += partial[lid.x + w];
-        }
-        workgroupBarrier();
-    }
-    let scale = 1.0 / sqrt(partial[0] / f32(N) + EPS);
+    let scale = 1.0 / sqrt(workgroup_sum(lid.x, s) / f32(N) + EPS);
     for (var i = lid.x; i < N; i += WG) {
         out[dst + i] = x[src + i] * scale * gamma[i];
     }

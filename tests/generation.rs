@@ -58,10 +58,10 @@ fn generation_engine_on_smollm2() {
         let c = g.completion();
         assert_eq!(c.ids, want, "{name}");
         assert_eq!(pieces.concat(), c.text);
-        let (last, body) = pieces.split_last().unwrap();
+        // Only the final flush may hold an unfinished character (the korean output ends in one).
+        let body = &pieces[..pieces.len() - 1];
         assert!(body.iter().all(|p| !p.contains('\u{FFFD}')), "{name}: a streamed piece split a character");
         assert_eq!(pieces.concat(), model.tokenizer.decode(&want), "{name}");
-        let _ = last;
     }
 
     // KV reuse: a prompt extending the cached one prefills only the suffix, same result.

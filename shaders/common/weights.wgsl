@@ -79,6 +79,15 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #endif
 }
 
+// (Σ q_i·x_i, Σ x_i) over one Q4 block: nibbles of the 4 words against the block's 8 x quads
+// (low nibbles are elements 0..16, high nibbles 16..32).
+fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> vec2<f32> {
+    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
+          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
+    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
+    return vec2<f32>(s, sx);
+}
+
 fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 #ifdef W_Q8_0
     let blk = row * W_BPR + b;
@@ -90,19 +99,13 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 #endif
 #ifdef W_Q4_0
     let blk = row * W_BPR + b;
-    let w = w_data[blk];
-    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
-          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
-    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-    return scale_at(blk) * (s - 8.0 * sx);
+    let qx = q4_dot(w_data[blk], xq);
+    return scale_at(blk) * (qx.x - 8.0 * qx.y);
 #endif
 #ifdef W_Q4_1
     let blk = row * W_BPR + b;
-    let w = w_data[blk];
-    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
-          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
-    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-    return scale_at(2u * blk) * s + scale_at(2u * blk + 1u) * sx;
+    let qx = q4_dot(w_data[blk], xq);
+    return scale_at(2u * blk) * qx.x + scale_at(2u * blk + 1u) * qx.y;
 #endif
 #ifndef W_QUANTIZED
     var s = 0.0;

@@ -83,7 +83,6 @@ pub fn swiglu(gate: &[f32], up: &[f32]) -> Vec<f32> {
 /// dst[pos0 + t, :] = src[t, :]
 pub fn copy_rows(dst: &mut [f32], src: &[f32], width: usize, pos0: usize) {
     dst[pos0 * width..][..src.len()].copy_from_slice(src);
-    let _ = width;
 }
 
 /// out[r, :] = (x[r, :] − mean) / sqrt(var + eps) · gamma + beta   (biased variance, f64 sums)
