@@ -5,7 +5,7 @@
 use crate::error::{HearthError, Result};
 use crate::gpu::kernels::Pooling;
 use crate::gpu::GpuContext;
-use crate::model::bert::{Bert, BertConfig, BertOptions};
+use crate::model::bert::{Bert, BertConfig, BertOptions, BertSource};
 use crate::tokenizer::Tokenizer;
 use std::sync::Arc;
 
@@ -39,11 +39,12 @@ fn json(bytes: &[u8], what: &str) -> Result<serde_json::Value> {
 }
 
 impl Embedder {
-    /// Load; `options` fields left at their defaults are taken from the model's own configs
-    /// (pooling mode, max_seq_length) where present. `explicit_pooling` keeps `options.pooling`.
+    /// Load a Hugging Face model folder's files. `options` fields left at their defaults are
+    /// taken from the model's own configs (pooling mode, max_seq_length) where present.
+    /// `explicit_pooling` keeps `options.pooling`.
     pub fn load(ctx: Arc<GpuContext>, files: &ModelFiles, mut options: BertOptions, explicit_pooling: bool) -> Result<Embedder> {
         let config = BertConfig::from_json(files.config)?;
-        if let Some(b) = files.sentence_bert_config {
+        if let (Some(b), 0) = (files.sentence_bert_config, options.max_seq_len) {
             if let Some(n) = json(b, "sentence_bert_config.json")?["max_seq_length"].as_u64() {
                 options.max_seq_len = (n as usize).min(config.max_position_embeddings as usize);
             }
@@ -62,11 +63,36 @@ impl Embedder {
             };
         }
         let tokenizer = Tokenizer::from_json(files.tokenizer)?;
+        let st = crate::safetensors::parse(files.weights)?;
+        Embedder::build(ctx, tokenizer, config, BertSource::SafeTensors(&st, files.weights), options)
+    }
+
+    /// Load a BERT GGUF file (llama.cpp's converter: `general.architecture = bert`, WordPiece
+    /// vocabulary, `bert.pooling_type`). Weights keep the file's formats.
+    pub fn load_gguf(ctx: Arc<GpuContext>, file: &[u8], mut options: BertOptions, explicit_pooling: bool) -> Result<Embedder> {
+        let g = crate::gguf::parse(file)?;
+        let config = BertConfig::from_gguf(&g)?;
+        if !explicit_pooling {
+            // llama.cpp's pooling enum: 0 none, 1 mean, 2 cls, 3 last, 4 rank.
+            options.pooling = match g.get("bert.pooling_type").and_then(|v| v.as_u64()) {
+                None | Some(0) | Some(1) => Pooling::Mean,
+                Some(2) => Pooling::Cls,
+                Some(3) => Pooling::Last,
+                Some(other) => return Err(HearthError::UnsupportedModel(format!("bert.pooling_type {other} (mean, cls and last are supported)"))),
+            };
+        }
+        let tokenizer = Tokenizer::from_gguf(&g)?;
+        Embedder::build(ctx, tokenizer, config, BertSource::Gguf(&g, file), options)
+    }
+
+    fn build(ctx: Arc<GpuContext>, tokenizer: Tokenizer, config: BertConfig, source: BertSource, mut options: BertOptions) -> Result<Embedder> {
+        if options.max_seq_len == 0 {
+            options.max_seq_len = config.max_position_embeddings as usize;
+        }
         let vocab = tokenizer.inner().get_vocab(true);
         let id = |t: &str| vocab.get(t).copied().ok_or_else(|| HearthError::Tokenizer(format!("vocabulary has no {t}")));
         let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
-        let st = crate::safetensors::parse(files.weights)?;
-        let bert = Bert::load(ctx, config, &st, files.weights, options)?;
+        let bert = Bert::load(ctx, config, source, options)?;
         Ok(Embedder { tokenizer, bert, cls, sep })
     }
 

@@ -7,7 +7,11 @@
 use crate::error::{HearthError, Result};
 use crate::gguf::{Gguf, Value};
 use std::collections::HashMap;
+use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
 use tokenizers::models::bpe::BPE;
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::bert::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
@@ -125,9 +129,34 @@ impl Tokenizer {
                 let bytes = tokens.iter().zip(&types).map(|(t, &ty)| if ty == 3 || ty == 4 { t.as_bytes().to_vec() } else { byte_level_bytes(t, &table) }).collect();
                 (tk, bytes)
             }
+            "bert" => {
+                // llama.cpp's converter writes WordPiece pieces in "phantom space" form: a word's
+                // first piece gets a '▁' prefix, continuations lose their "##"; undo that.
+                let pieces: Vec<String> = tokens.iter().zip(&types).map(|(t, &ty)| {
+                    if ty == 3 || (t.starts_with('[') && t.ends_with(']')) {
+                        t.clone()
+                    } else if let Some(word) = t.strip_prefix('\u{2581}') {
+                        word.to_string()
+                    } else {
+                        format!("##{t}")
+                    }
+                }).collect();
+                let unk = id("tokenizer.ggml.unknown_token_id").map(|i| pieces[i as usize].clone()).unwrap_or_else(|| "[UNK]".into());
+                let vocab: ahash::AHashMap<String, u32> = pieces.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+                let wordpiece = WordPiece::builder().vocab(vocab).unk_token(unk).continuing_subword_prefix("##".into()).build().map_err(tk_err)?;
+                let mut tk = tokenizers::Tokenizer::new(wordpiece);
+                let flag = |k: &str| g.get(k).and_then(Value::as_bool);
+                let lowercase = flag("tokenizer.ggml.normalizer.lowercase").unwrap_or(true);
+                let strip_accents = flag("tokenizer.ggml.normalizer.strip_accents").or(Some(lowercase));
+                tk.with_normalizer(Some(BertNormalizer::new(true, true, strip_accents, lowercase)));
+                tk.with_pre_tokenizer(Some(BertPreTokenizer));
+                tk.with_decoder(Some(WordPieceDecoder::default()));
+                let bytes = pieces.iter().map(|t| t.as_bytes().to_vec()).collect();
+                (tk, bytes)
+            }
             other => {
                 return Err(HearthError::Tokenizer(format!(
-                    "GGUF tokenizer model '{other}' cannot be rebuilt yet (byte-level BPE 'gpt2' can); pass the model's tokenizer.json"
+                    "GGUF tokenizer model '{other}' cannot be rebuilt yet (byte-level BPE 'gpt2' and WordPiece 'bert' can); pass the model's tokenizer.json"
                 )))
             }
         };

@@ -8,7 +8,7 @@
 //!                   [--stop S]... [--logprobs N] [--truncate-chat] [--no-f16] [--ctx N] --json
 //!
 //!   hearth embed    --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize]
-//!                   [--quant q8_0|f16|f32] [--batch N] --json
+//!                   [--quant mixed|q8_0|f16|f32] [--batch N] --json
 //!
 //! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
 
@@ -17,7 +17,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
 
-const USAGE: &str = "usage: hearth embed --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
 
 const VALUED: [&str; 23] = [
     "--input", "--pooling", "--quant", "--batch", "--max-seq-len",
@@ -185,28 +185,30 @@ fn run() -> Result<()> {
             }
         }
         "embed" => {
-            let dir = std::path::PathBuf::from(args.values.get("--model").ok_or_else(|| HearthError::InvalidArgument("--model is required".into()))?);
-            let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| HearthError::Io(format!("{}: {e}", dir.join(name).display())));
-            let optional = |name: &str| std::fs::read(dir.join(name)).ok();
-            let (config, weights, tokenizer) = (read("config.json")?, read("model.safetensors")?, read("tokenizer.json")?);
-            let (sbert, pooling_cfg) = (optional("sentence_bert_config.json"), optional("1_Pooling/config.json"));
+            let path = std::path::PathBuf::from(args.values.get("--model").ok_or_else(|| HearthError::InvalidArgument("--model is required".into()))?);
+            let read = |name: &str| std::fs::read(path.join(name)).map_err(|e| HearthError::Io(format!("{}: {e}", path.join(name).display())));
+            let optional = |name: &str| std::fs::read(path.join(name)).ok();
             let texts: Vec<String> = serde_json::from_slice(&args.read("--input")?)
                 .map_err(|e| HearthError::InvalidArgument(format!("--input must hold a JSON array of strings: {e}")))?;
-            let mut options = hearth::model::bert::BertOptions { normalize: !args.flag("--no-normalize"), batch: args.number("--batch", 32)?, ..Default::default() };
+            let mut options = hearth::model::bert::BertOptions { normalize: !args.flag("--no-normalize"), batch: args.number("--batch", 32)?, max_seq_len: args.number("--max-seq-len", 0)?, ..Default::default() };
             if let Some(p) = args.values.get("--pooling") {
                 options.pooling = serde_json::from_value(json!(p)).map_err(|_| HearthError::InvalidArgument(format!("--pooling is mean, cls or last, not '{p}'")))?;
             }
             if let Some(q) = args.values.get("--quant") {
-                options.quant = match q.as_str() {
-                    "q8_0" => hearth::quant::DType::Q8_0,
-                    "f16" => hearth::quant::DType::F16,
-                    "f32" => hearth::quant::DType::F32,
-                    other => return Err(HearthError::InvalidArgument(format!("--quant is q8_0, f16 or f32, not '{other}'"))),
-                };
+                options.quant = hearth::model::bert::BertWeights::parse(q)?;
             }
             let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16") }))?;
-            let files = hearth::embedder::ModelFiles { config: &config, weights: &weights, tokenizer: &tokenizer, sentence_bert_config: sbert.as_deref(), pooling_config: pooling_cfg.as_deref() };
-            let embedder = hearth::embedder::Embedder::load(ctx, &files, options, args.values.contains_key("--pooling"))?;
+            let explicit_pooling = args.values.contains_key("--pooling");
+            let embedder = if path.is_file() {
+                // A GGUF file (weights keep their stored formats; --quant does not apply).
+                let file = std::fs::read(&path).map_err(|e| HearthError::Io(format!("{}: {e}", path.display())))?;
+                hearth::embedder::Embedder::load_gguf(ctx, &file, options, explicit_pooling)?
+            } else {
+                let (config, weights, tokenizer) = (read("config.json")?, read("model.safetensors")?, read("tokenizer.json")?);
+                let (sbert, pooling_cfg) = (optional("sentence_bert_config.json"), optional("1_Pooling/config.json"));
+                let files = hearth::embedder::ModelFiles { config: &config, weights: &weights, tokenizer: &tokenizer, sentence_bert_config: sbert.as_deref(), pooling_config: pooling_cfg.as_deref() };
+                hearth::embedder::Embedder::load(ctx, &files, options, explicit_pooling)?
+            };
             let out = pollster::block_on(embedder.embed(&texts))?;
             println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
