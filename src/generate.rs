@@ -98,8 +98,9 @@ pub struct TokenEvent {
     pub logprob: Option<TokenLogprob>,
 }
 
-pub struct Generation<'m> {
-    model: &'m mut TextModel,
+/// A generation in progress. It does not hold the model: `start` and every `next_token` are
+/// given the same `TextModel` (so a binding can own both side by side).
+pub struct Generation {
     options: GenerateOptions,
     sampler: Sampler,
     prompt_len: usize,
@@ -119,10 +120,10 @@ pub struct Generation<'m> {
     logprobs: Vec<TokenLogprob>,
 }
 
-impl<'m> Generation<'m> {
+impl Generation {
     /// Prefill `prompt_ids`, reusing the cached prefix. The prompt plus `max_tokens` must fit
     /// the context window.
-    pub async fn start(model: &'m mut TextModel, prompt_ids: &[u32], options: GenerateOptions) -> Result<Generation<'m>> {
+    pub async fn start(model: &mut TextModel, prompt_ids: &[u32], options: GenerateOptions) -> Result<Generation> {
         if prompt_ids.is_empty() {
             return Err(HearthError::InvalidArgument("the prompt is empty (no tokens)".into()));
         }
@@ -138,7 +139,6 @@ impl<'m> Generation<'m> {
         let logits = model.llama.forward(&prompt_ids[common..]).await?;
         let prefill_s = start.elapsed().as_secs_f64();
         Ok(Generation {
-            model,
             options,
             sampler,
             prompt_len: prompt_ids.len(),
@@ -161,7 +161,7 @@ impl<'m> Generation<'m> {
     }
 
     /// Decode and pick the next token; `None` once finished.
-    pub async fn next_token(&mut self) -> Result<Option<TokenEvent>> {
+    pub async fn next_token(&mut self, model: &mut TextModel) -> Result<Option<TokenEvent>> {
         if self.finish_reason.is_some() {
             return Ok(None);
         }
@@ -169,21 +169,21 @@ impl<'m> Generation<'m> {
             Some(l) => l,
             None => {
                 let last = *self.history.last().unwrap();
-                self.model.llama.forward(&[last]).await?
+                model.llama.forward(&[last]).await?
             }
         };
         let generated = self.history.len() - self.prompt_len;
         let id = self.sampler.sample(&mut logits, &self.history, generated);
         self.first_token_s.get_or_insert(self.start.elapsed().as_secs_f64());
         self.history.push(id);
-        let tok = &self.model.tokenizer;
+        let tok = &model.tokenizer;
         let logprob = self.options.logprobs.map(|n| token_logprob(tok, &logits, id, n));
         if let Some(lp) = &logprob {
             self.logprobs.push(lp.clone());
         }
         self.held.push_str(&self.stream.push(tok, id));
         let eog = tok.is_eog(id);
-        let full = generated + 1 >= self.options.max_tokens || self.model.llama.cached.len() + 1 >= self.model.llama.context as usize;
+        let full = generated + 1 >= self.options.max_tokens || model.llama.cached.len() + 1 >= model.llama.context as usize;
         let mut out = String::new();
         if let Some(at) = self.options.stop.iter().filter(|s| !s.is_empty()).filter_map(|s| self.held.find(s.as_str())).min() {
             out.push_str(&self.held[..at]);
@@ -257,7 +257,7 @@ fn token_logprob(tok: &crate::tokenizer::Tokenizer, logits: &[f32], id: u32, n: 
 /// Run a whole generation; `on_text` receives each piece of text as it is produced.
 pub async fn complete(model: &mut TextModel, prompt_ids: &[u32], options: &GenerateOptions, mut on_text: impl FnMut(&str)) -> Result<Completion> {
     let mut g = Generation::start(model, prompt_ids, options.clone()).await?;
-    while let Some(ev) = g.next_token().await? {
+    while let Some(ev) = g.next_token(model).await? {
         if !ev.text.is_empty() {
             on_text(&ev.text);
         }

@@ -21,7 +21,7 @@
 //! Modules: `error` (typed errors with stable codes) · `gguf` (reader, writer) · `quant`
 //! (formats: CPU dequant = truth, GPU layout) · `cpu` (reference kernels) · `gpu` (context,
 //! shaders, pipelines, weights, kernels) · `model` (config, llama, bert) · `tokenizer` · `chat`
-//! · `sampler` · `text_model` · `generate` · `safetensors` · `embedder`.
+//! · `sampler` · `text_model` · `generate` · `safetensors` · `embedder` · `wasm` (bindings, wasm32 only).
 
 pub mod chat;
 pub mod cpu;
@@ -36,6 +36,8 @@ pub mod safetensors;
 pub mod sampler;
 pub mod text_model;
 pub mod tokenizer;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use error::{HearthError, Result};
 pub use generate::{complete, Completion, FinishReason, GenerateOptions, Generation};

@@ -52,7 +52,7 @@ fn generation_engine_on_smollm2() {
         let want = ids(&k["greedy_ids"]);
         let mut g = pollster::block_on(Generation::start(&mut model, &ids(&k["ids"]), greedy(want.len()))).unwrap();
         let mut pieces = Vec::new();
-        while let Some(ev) = pollster::block_on(g.next_token()).unwrap() {
+        while let Some(ev) = pollster::block_on(g.next_token(&mut model)).unwrap() {
             pieces.push(ev.text);
         }
         let c = g.completion();
@@ -86,7 +86,7 @@ fn generation_engine_on_smollm2() {
     {
         let mut g = pollster::block_on(Generation::start(&mut model, &en_ids, greedy(64))).unwrap();
         for _ in 0..3 {
-            pollster::block_on(g.next_token()).unwrap().unwrap();
+            pollster::block_on(g.next_token(&mut model)).unwrap().unwrap();
         }
     }
     let c = pollster::block_on(hearth::complete(&mut model, &en_ids, &greedy(64), |_| {})).unwrap();

@@ -1,0 +1,225 @@
+/** Public request, response and option types (OpenAI-shaped, plus Hearth's own fields). */
+
+/** A model file: a URL (absolute or relative to the page), a File or Blob, or its bytes. */
+export type ModelSource = string | URL | Blob | ArrayBuffer | Uint8Array;
+
+/** The files of a sentence-transformers folder, each a source. */
+export interface EmbeddingFiles {
+  config: ModelSource;
+  /** model.safetensors */
+  weights: ModelSource;
+  /** tokenizer.json */
+  tokenizer: ModelSource;
+  sentenceBertConfig?: ModelSource;
+  poolingConfig?: ModelSource;
+}
+
+export interface Progress {
+  /** Bytes read so far (download or cache) for the current phase. */
+  loaded: number;
+  /** Total bytes when known (0 when the server does not say). */
+  total: number;
+  /** "download" (network), "cache" (Cache Storage), "read" (File/Blob), "upload" (to the GPU), "ready". */
+  phase: "download" | "cache" | "read" | "upload" | "ready";
+  /** The file being read. */
+  file?: string;
+  /** Whether the bytes came from the cache. */
+  fromCache?: boolean;
+}
+
+export interface LoadOptions {
+  /** "text-generation" (default; a llama-family GGUF) or "embeddings" (BERT folder, file map or GGUF). */
+  task?: "text-generation" | "embeddings";
+  onProgress?: (p: Progress) => void;
+  /** Keep downloaded files in the Cache Storage API (default true). */
+  cache?: boolean;
+  /** Run the engine in a dedicated Web Worker (default false). */
+  worker?: boolean;
+  /** Never use `shader-f16`, even when the adapter has it. */
+  noF16?: boolean;
+  /** Context window in tokens (default min(model's, 2048)). */
+  context?: number;
+  /** Embeddings: weight formats for a safetensors checkpoint ("mixed" default, "q8_0", "f16", "f32"). */
+  quant?: "mixed" | "q8_0" | "f16" | "f32";
+  /** Embeddings: pooling (default: the model's own, else mean). */
+  pooling?: "mean" | "cls" | "last";
+  /** Embeddings: L2-normalize (default true). */
+  normalize?: boolean;
+  /** Embeddings: sentences per GPU batch (default 32). */
+  batch?: number;
+  /** Embeddings: longest sequence in tokens (default: the model's max_seq_length). */
+  maxSeqLen?: number;
+  signal?: AbortSignal;
+}
+
+export interface AdapterInfo {
+  name: string;
+  backend: string;
+  f16: boolean;
+  max_buffer_size: number;
+  max_storage_buffer_binding_size: number;
+}
+
+export interface ModelInfo {
+  task: "text-generation" | "embeddings";
+  /** Adapter used and its limits. */
+  adapter: AdapterInfo;
+  /** Whether kernels use `shader-f16` (false: the f32 path, e.g. on SwiftShader). */
+  f16: boolean;
+  /** Bytes of GPU memory the model holds. */
+  gpu_bytes: number;
+  /** Whether the files came from the cache. */
+  from_cache: boolean;
+  load_ms: number;
+  name?: string;
+  architecture?: string;
+  quant?: string;
+  parameters?: number;
+  file_bytes?: number;
+  context_length?: number;
+  train_context_length?: number;
+  vocab_size?: number;
+  has_chat_template?: boolean;
+  hidden_size?: number;
+  max_seq_len?: number;
+  pooling?: string;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+}
+
+export interface SamplingOptions {
+  max_tokens?: number;
+  /** 0 = greedy (default). */
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  min_p?: number;
+  repetition_penalty?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  seed?: number;
+  stop?: string | string[];
+  logprobs?: boolean;
+  top_logprobs?: number;
+  logit_bias?: Record<string, number>;
+  signal?: AbortSignal;
+}
+
+export interface ChatCompletionRequest extends SamplingOptions {
+  messages: ChatMessage[];
+  stream?: boolean;
+  /** Drop the oldest turns (after a leading system message) when the chat does not fit. */
+  truncate?: boolean;
+  n?: 1;
+}
+
+export interface CompletionRequest extends SamplingOptions {
+  prompt: string;
+  stream?: boolean;
+  n?: 1;
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+export interface TokenLogprob extends TopLogprob {
+  top_logprobs: TopLogprob[];
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+export interface Timings {
+  /** Request start → first token. */
+  ttft_ms: number;
+  /** Mean time per token after the first. */
+  tpot_ms: number;
+  prefill_tokens_per_s: number;
+  decode_tokens_per_s: number;
+  total_ms: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: {
+    index: 0;
+    message: { role: "assistant"; content: string };
+    finish_reason: FinishReason;
+    logprobs: { content: TokenLogprob[] } | null;
+    /** Generated token ids (an end-of-generation token included). */
+    token_ids: number[];
+  }[];
+  usage: Usage;
+  timings: Timings;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: {
+    index: 0;
+    delta: { role?: "assistant"; content?: string };
+    finish_reason: FinishReason | null;
+    logprobs: { content: TokenLogprob[] } | null;
+    token_ids: number[];
+  }[];
+  /** On the last chunk only. */
+  usage?: Usage;
+  timings?: Timings;
+}
+
+export interface Completion {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: {
+    index: 0;
+    text: string;
+    finish_reason: FinishReason;
+    logprobs: { content: TokenLogprob[] } | null;
+    token_ids: number[];
+  }[];
+  usage: Usage;
+  timings: Timings;
+}
+
+export interface CompletionChunk {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: { index: 0; text: string; finish_reason: FinishReason | null; logprobs: { content: TokenLogprob[] } | null; token_ids: number[] }[];
+  usage?: Usage;
+  timings?: Timings;
+}
+
+export interface EmbeddingRequest {
+  input: string | string[];
+  signal?: AbortSignal;
+}
+
+export interface EmbeddingResponse {
+  object: "list";
+  data: { object: "embedding"; index: number; embedding: number[]; truncated: boolean }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+  timings: { total_ms: number; sentences_per_s: number };
+}
