@@ -19,11 +19,14 @@ pub struct GenerateOptions {
     pub stop: Vec<String>,
     /// Report this many top log-probabilities per token (OpenAI `top_logprobs`); None = off.
     pub logprobs: Option<usize>,
+    /// Include the text of the end-of-generation token (`<|im_end|>`) in the output, as
+    /// llama.cpp's detokenizer does (the CLI and golden tests); chat APIs leave it out.
+    pub eog_text: bool,
 }
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { max_tokens: 64, sampling: SamplingParams::default(), stop: Vec::new(), logprobs: None }
+        GenerateOptions { max_tokens: 64, sampling: SamplingParams::default(), stop: Vec::new(), logprobs: None, eog_text: true }
     }
 }
 
@@ -181,8 +184,10 @@ impl Generation {
         if let Some(lp) = &logprob {
             self.logprobs.push(lp.clone());
         }
-        self.held.push_str(&self.stream.push(tok, id));
         let eog = tok.is_eog(id);
+        if !eog || self.options.eog_text {
+            self.held.push_str(&self.stream.push(tok, id));
+        }
         let full = generated + 1 >= self.options.max_tokens || model.llama.cached.len() + 1 >= model.llama.context as usize;
         let mut out = String::new();
         if let Some(at) = self.options.stop.iter().filter(|s| !s.is_empty()).filter_map(|s| self.held.find(s.as_str())).min() {

@@ -164,6 +164,7 @@ fn run() -> Result<()> {
                 sampling: args.sampling()?,
                 stop: args.stops.clone(),
                 logprobs: args.values.get("--logprobs").map(|_| args.number("--logprobs", 0)).transpose()?,
+                eog_text: true,
             };
             let stdout = std::io::stdout();
             let c = pollster::block_on(hearth::complete(&mut model, &ids, &options, |piece| {

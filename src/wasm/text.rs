@@ -77,6 +77,7 @@ impl Request {
             },
             stop: self.stop,
             logprobs: self.top_logprobs,
+            eog_text: false,
         }
     }
 }
