@@ -287,15 +287,22 @@ export class Hearth {
         const t0 = performance.now();
         const gen = self.tokens(prompt, r, signal);
         let first = true;
+        // Tokens that complete no text yet (held-back UTF-8 or stop-string prefixes, the
+        // end-of-turn token) ride along with the next chunk that has text, or the last one.
+        let held: number[] = [];
         try {
           for (;;) {
             const step = await gen.next();
             if (step.done) {
-              yield chunk({ text: "", ids: [], logprobs: null }, step.value.finish_reason, step.value, t0, first);
+              yield chunk({ text: "", ids: held, logprobs: null }, step.value.finish_reason, step.value, t0, first);
               return;
             }
-            if (step.value.text === "" && !step.value.logprobs) continue;
-            yield chunk(step.value, null, null, t0, first);
+            if (step.value.text === "" && !step.value.logprobs) {
+              held.push(...step.value.ids);
+              continue;
+            }
+            yield chunk({ ...step.value, ids: [...held, ...step.value.ids] }, null, null, t0, first);
+            held = [];
             first = false;
           }
         } finally {
