@@ -3,7 +3,7 @@
 // SwiftShader decodes ~1 token/s, so cases are short; the full golden sweep runs natively.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { serve } from "./server.mjs";
+import { serve } from "../../scripts/serve.mjs";
 import { launch, newPage } from "./chromium.mjs";
 import { cosine, embedCases, llmCase, log, MINILM, nativeComplete, ROOT, SMOLLM } from "./harness.mjs";
 

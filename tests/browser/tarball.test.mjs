@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { serve } from "./server.mjs";
+import { serve } from "../../scripts/serve.mjs";
 import { launch, newPage } from "./chromium.mjs";
 import { llmCase, log, ROOT, SMOLLM } from "./harness.mjs";
 

@@ -1,9 +1,13 @@
-// A static file server over the repository for the browser tests and the demo: correct MIME
-// types (application/wasm, text/javascript), Content-Length, no caching headers, and a log of
-// every request path (so a test can check that a second load made no network request).
+// A static file server for the demo and the browser tests: correct MIME types
+// (application/wasm, text/javascript), Content-Length, no caching headers, extra folders mounted
+// under a prefix (the models), and a log of every request path (so a test can check that a
+// second load made no network request).
+//
+//   node scripts/serve.mjs DIR [--port 8080] [--host 127.0.0.1] [--mount /models/=models]
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -61,4 +65,22 @@ export function serve(root, { port = 0, host = "127.0.0.1", mounts = {}, quiet =
       resolve({ url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${p}`, requests, close: () => new Promise((r) => server.close(r)) });
     });
   });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const opt = (name, def) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args.splice(i, 2)[1] : def;
+  };
+  const mounts = {};
+  for (let m; (m = opt("--mount")); ) {
+    const [prefix, dir] = m.split("=");
+    mounts[prefix] = resolve(dir);
+  }
+  const port = Number(opt("--port", "8080"));
+  const host = opt("--host", "127.0.0.1");
+  const root = resolve(args[0] ?? ".");
+  const s = await serve(root, { port, host, mounts, quiet: false });
+  console.log(`serving ${root} at ${s.url}/ (Ctrl+C to stop)`);
 }
