@@ -51,6 +51,8 @@ export function serve(root, { port = 0, host = "127.0.0.1", mounts = {}, quiet =
         "content-type": TYPES[extname(file)] ?? "application/octet-stream",
         "content-length": st.size,
         "cache-control": "no-store",
+        // Extension pages (and other local origins) may fetch the models.
+        "access-control-allow-origin": "*",
       });
       if (req.method === "HEAD") res.end();
       else createReadStream(file).pipe(res);
