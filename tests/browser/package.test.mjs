@@ -44,8 +44,9 @@ test("greedy chat and completion equal the golden continuations (f32 path, no sh
     const t0 = performance.now();
     window.llm = await Hearth.load(smollm, { onProgress: (p) => progress.push(p.phase) });
     const loadMs = performance.now() - t0;
-    const chat = await llm.chat.completions.create({ messages, max_tokens: 16 });
+    // The chat last, so the next test's identical chat finds its prefix in the KV cache.
     const completion = await llm.completions.create({ prompt: "The capital of France is", max_tokens: n });
+    const chat = await llm.chat.completions.create({ messages, max_tokens: 16 });
     const ids = await llm.tokenize("The capital of France is");
     return { info: llm.info, loadMs, phases: [...new Set(progress)], chat, completion, ids, detok: await llm.detokenize(chat.choices[0].token_ids) };
   }, { smollm: SMOLLM, messages: chat.chat_messages, n: 12 });
