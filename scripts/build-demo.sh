@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/dist/index.js ] && [ -f pkg/wasm/hearth_bg.wasm ] || ./scripts/build-package.sh
-[ -e node_modules/hearth-llm ] || npm ci --no-audit --no-fund
+[ -e node_modules/hearth-llm ] || npm install --no-audit --no-fund
 node_modules/.bin/vite build www --logLevel warn
 echo "demo built: www/dist ($(du -sh www/dist | cut -f1))"

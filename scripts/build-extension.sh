@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f pkg/dist/index.js ] && [ -f pkg/wasm/hearth_bg.wasm ] || ./scripts/build-package.sh
-[ -e node_modules/hearth-llm ] || npm ci --no-audit --no-fund
+[ -e node_modules/hearth-llm ] || npm install --no-audit --no-fund
 node_modules/.bin/vite build --config www/extension/vite.config.js --logLevel warn
 rm -f www/extension/hearth-extension.zip
 python3 - <<'PY'

@@ -3,7 +3,7 @@
 # (pkg/src → pkg/dist with declarations). `npm pack` in pkg/ then makes the tarball.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/tsc ] || npm install --no-audit --no-fund
 ./scripts/build-wasm.sh
 rm -rf pkg/dist
 node_modules/.bin/tsc -p pkg/tsconfig.json

@@ -14,7 +14,7 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 cargo build --lib --locked --target wasm32-unknown-unknown --profile wasm-release
 rm -rf pkg/wasm
 wasm-bindgen --target web --out-dir pkg/wasm --out-name hearth target/wasm32-unknown-unknown/wasm-release/hearth.wasm
-[ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/wasm-opt ] || npm install --no-audit --no-fund
 node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   pkg/wasm/hearth_bg.wasm -o pkg/wasm/hearth_bg.opt.wasm
 mv pkg/wasm/hearth_bg.opt.wasm pkg/wasm/hearth_bg.wasm

@@ -16,8 +16,10 @@ fi
 if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
-# Build and test tools (typescript, binaryen's wasm-opt, playwright-core, vite), pinned by package-lock.json.
+# Build and test tools (typescript, binaryen's wasm-opt, playwright-core, vite), pinned by
+# package.json + package-lock.json. `npm install`, not `npm ci`: this npm leaves rollup's
+# other-platform optional packages out of the lock, which `npm ci` then rejects as out of sync.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 ./scripts/fetch-models.sh
