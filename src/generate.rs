@@ -22,11 +22,14 @@ pub struct GenerateOptions {
     /// Include the text of the end-of-generation token (`<|im_end|>`) in the output, as
     /// llama.cpp's detokenizer does (the CLI and golden tests); chat APIs leave it out.
     pub eog_text: bool,
+    /// Keep generating past end-of-generation tokens, up to `max_tokens` (benchmarks; WebLLM's
+    /// `ignore_eos`). Stop strings still apply.
+    pub ignore_eos: bool,
 }
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        GenerateOptions { max_tokens: 64, sampling: SamplingParams::default(), stop: Vec::new(), logprobs: None, eog_text: true }
+        GenerateOptions { max_tokens: 64, sampling: SamplingParams::default(), stop: Vec::new(), logprobs: None, eog_text: true, ignore_eos: false }
     }
 }
 
@@ -184,8 +187,9 @@ impl Generation {
         if let Some(lp) = &logprob {
             self.logprobs.push(lp.clone());
         }
-        let eog = tok.is_eog(id);
-        if !eog || self.options.eog_text {
+        let is_eog = tok.is_eog(id);
+        let eog = is_eog && !self.options.ignore_eos;
+        if !is_eog || self.options.eog_text {
             self.held.push_str(&self.stream.push(tok, id));
         }
         let full = generated + 1 >= self.options.max_tokens || model.llama.cached.len() + 1 >= model.llama.context as usize;

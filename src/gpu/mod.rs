@@ -1,10 +1,12 @@
 //! The GPU runtime on `wgpu`: device and limits (`context`), the shader table and preprocessor
 //! (`shaders`), cached pipelines (`pipelines`), quantized weights (`weights`), recorded launches
-//! (`dispatch`) and one launcher per kernel family (`kernels`).
+//! (`dispatch`), one launcher per kernel family (`kernels`), and the adapter's measured
+//! streaming-read and FMA rates (`limits`, what benchmarks divide by).
 
 pub mod context;
 pub mod dispatch;
 pub mod kernels;
+pub mod limits;
 pub mod pipelines;
 pub mod shaders;
 pub mod weights;

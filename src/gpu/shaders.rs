@@ -21,6 +21,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("gelu.wgsl", include_str!("../../shaders/gelu.wgsl")),
     ("add_rows.wgsl", include_str!("../../shaders/add_rows.wgsl")),
     ("pool.wgsl", include_str!("../../shaders/pool.wgsl")),
+    ("limits_read.wgsl", include_str!("../../shaders/limits_read.wgsl")),
+    ("limits_fma.wgsl", include_str!("../../shaders/limits_fma.wgsl")),
 ];
 
 pub fn source(name: &str) -> Option<&'static str> {

@@ -60,6 +60,33 @@ impl Default for LlamaOptions {
     }
 }
 
+/// What one token costs, for benchmarks: bytes read by decode and FLOPs done by prefill.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct DecoderCost {
+    /// Weight bytes a decode step reads (every block matrix + the output head).
+    pub weight_bytes: u64,
+    /// KV-cache bytes read per decode step per cached position.
+    pub kv_bytes_per_position: u64,
+    /// Matrix FLOPs per token, output head excluded (2 per weight).
+    pub matmul_flops_per_token: u64,
+    /// FLOPs of the output head (run once per forward, for the last token).
+    pub head_flops: u64,
+    /// Attention FLOPs per token per earlier position (QKᵀ and PV, all layers).
+    pub attention_flops_per_position: u64,
+}
+
+impl DecoderCost {
+    /// Bytes one decode step reads with `pos` positions cached.
+    pub fn decode_bytes(&self, pos: f64) -> f64 {
+        self.weight_bytes as f64 + self.kv_bytes_per_position as f64 * pos
+    }
+    /// FLOPs of a prefill of `n` tokens from an empty cache.
+    pub fn prefill_flops(&self, n: u64) -> f64 {
+        let n = n as f64;
+        self.matmul_flops_per_token as f64 * n + self.head_flops as f64 + self.attention_flops_per_position as f64 * n * (n + 1.0) / 2.0
+    }
+}
+
 pub struct Llama {
     pub config: LlamaConfig,
     pub ctx: Arc<GpuContext>,
@@ -67,6 +94,9 @@ pub struct Llama {
     pub context: u32,
     /// Bytes of GPU memory the model holds (weights + KV cache + activations).
     pub gpu_bytes: u64,
+    /// Bytes of the KV cache (included in `gpu_bytes`).
+    pub kv_bytes: u64,
+    pub cost: DecoderCost,
     /// Tokens currently in the KV cache, in order.
     pub cached: Vec<u32>,
     state: RunState,
@@ -135,6 +165,7 @@ impl Llama {
         gpu_bytes += token_embd.bytes + output.as_ref().map_or(0, |o| o.bytes) + f32s(d);
 
         let mut blocks = Vec::with_capacity(c.n_layer as usize);
+        let mut kv_total = 0;
         for l in 0..c.n_layer {
             let n = |s: &str| format!("blk.{l}.{s}.weight");
             let kv_bytes = f32s(kvd) * context as u64;
@@ -153,14 +184,24 @@ impl Llama {
             };
             gpu_bytes += [&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_output, &b.ffn_gate, &b.ffn_up, &b.ffn_down].iter().map(|m| m.bytes).sum::<u64>()
                 + 2 * f32s(d) + 2 * kv_bytes;
+            kv_total += 2 * kv_bytes;
             blocks.push(b);
         }
 
         let head = output.as_ref().unwrap_or(&token_embd);
+        let block_weights: u64 = blocks.iter().map(|b| [&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_output, &b.ffn_gate, &b.ffn_up, &b.ffn_down].iter().map(|m| m.bytes).sum::<u64>()).sum();
+        let per_layer_params = (qd as u64 * d as u64) * 2 + (kvd as u64 * d as u64) * 2 + 3 * c.n_ff as u64 * d as u64;
+        let cost = DecoderCost {
+            weight_bytes: block_weights + head.bytes,
+            kv_bytes_per_position: c.n_layer as u64 * 2 * f32s(kvd),
+            matmul_flops_per_token: 2 * per_layer_params * c.n_layer as u64,
+            head_flops: 2 * c.vocab_size as u64 * d as u64,
+            attention_flops_per_position: 4 * c.n_layer as u64 * qd as u64,
+        };
         let prefill = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, false)?;
         let decode = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, true)?;
         ctx.check()?;
-        Ok(Llama { config: c, ctx, context, gpu_bytes, cached: Vec::new(), state, prefill, decode, _blocks: blocks })
+        Ok(Llama { config: c, ctx, context, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, _blocks: blocks })
     }
 
     /// Run `ids` at positions `cached.len()..`, append them to the cache, and return the logits
@@ -193,6 +234,11 @@ impl Llama {
         self.cached = before;
         self.cached.extend_from_slice(ids);
         Ok(bytemuck::cast_slice(&raw).to_vec())
+    }
+
+    /// Kernel launches in one decode step.
+    pub fn decode_dispatches(&self) -> usize {
+        self.decode.len()
     }
 
     /// Forget the KV cache (the next forward starts at position 0).

@@ -85,3 +85,18 @@ pub(crate) fn adapter_info(ctx: &crate::GpuContext) -> AdapterInfo {
         max_storage_buffer_binding_size: ctx.limits.max_storage_buffer_binding_size as u64,
     }
 }
+
+/// The adapter's measured ceilings (streaming read GB/s, f32 FMA GFLOP/s) with its info:
+/// what benchmarks divide decode and prefill rates by. Takes seconds on emulated GPUs.
+#[wasm_bindgen(js_name = measureDeviceLimits)]
+pub async fn measure_device_limits(mib: u32, reps: u32) -> Result<JsValue, JsValue> {
+    let ctx = gpu(true).await?;
+    let limits = crate::gpu::limits::measure(&ctx, mib as u64, reps as usize).await.map_err(js_error)?;
+    #[derive(Serialize)]
+    struct Out {
+        adapter: AdapterInfo,
+        #[serde(flatten)]
+        limits: crate::gpu::limits::DeviceLimits,
+    }
+    to_js(&Out { adapter: adapter_info(&ctx), limits })
+}

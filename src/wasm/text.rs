@@ -37,6 +37,8 @@ struct Request {
     /// Top log-probabilities per token; None = no logprobs.
     top_logprobs: Option<usize>,
     logit_bias: Vec<(u32, f32)>,
+    /// Generate past end-of-generation tokens up to max_tokens (benchmarks).
+    ignore_eos: bool,
 }
 
 impl Default for Request {
@@ -55,6 +57,7 @@ impl Default for Request {
             stop: Vec::new(),
             top_logprobs: None,
             logit_bias: Vec::new(),
+            ignore_eos: false,
         }
     }
 }
@@ -78,6 +81,7 @@ impl Request {
             stop: self.stop,
             logprobs: self.top_logprobs,
             eog_text: false,
+            ignore_eos: self.ignore_eos,
         }
     }
 }

@@ -5,10 +5,13 @@
 //!   hearth complete --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json)
 //!                   [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P]
 //!                   [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S]
-//!                   [--stop S]... [--logprobs N] [--truncate-chat] [--no-f16] [--ctx N] --json
+//!                   [--stop S]... [--logprobs N] [--truncate-chat] [--ignore-eos] [--no-f16] [--ctx N] --json
 //!
 //!   hearth embed    --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize]
 //!                   [--quant mixed|q8_0|f16|f32] [--batch N] --json
+//!
+//!   hearth bench    --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json]
+//!                   [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16]
 //!
 //! Prompt files are read byte for byte. Errors: one line on stderr, exit code 1.
 
@@ -17,9 +20,12 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::io::Write;
 
-const USAGE: &str = "usage: hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--no-f16] [--json]";
+mod bench;
 
-const VALUED: [&str; 23] = [
+const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
+
+const VALUED: [&str; 29] = [
+    "--embed-model", "--prompts", "--sentences", "--decode", "--runs", "--limits-mib",
     "--input", "--pooling", "--quant", "--batch", "--max-seq-len",
     "--model", "--prompt", "--prompt-file", "--max-tokens", "--top", "--ctx", "--tokenizer", "--messages-file",
     "--temperature", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--presence-penalty",
@@ -43,7 +49,7 @@ fn parse_args() -> Result<Args> {
     let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" | "--chat" | "--truncate-chat" | "--no-normalize" => flags.push(a),
+            "--json" | "--no-f16" | "--chat" | "--truncate-chat" | "--no-normalize" | "--ignore-eos" => flags.push(a),
             v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
                 if a == "--stop" {
@@ -165,6 +171,7 @@ fn run() -> Result<()> {
                 stop: args.stops.clone(),
                 logprobs: args.values.get("--logprobs").map(|_| args.number("--logprobs", 0)).transpose()?,
                 eog_text: true,
+                ignore_eos: args.flag("--ignore-eos"),
             };
             let stdout = std::io::stdout();
             let c = pollster::block_on(hearth::complete(&mut model, &ids, &options, |piece| {
@@ -212,6 +219,21 @@ fn run() -> Result<()> {
             };
             let out = pollster::block_on(embedder.embed(&texts))?;
             println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
+        }
+        "bench" => {
+            let value = |k: &str| args.values.get(k).cloned();
+            let b = bench::BenchArgs {
+                model: value("--model").ok_or_else(|| HearthError::InvalidArgument("--model is required".into()))?,
+                embed_model: value("--embed-model"),
+                prompts: value("--prompts").ok_or_else(|| HearthError::InvalidArgument("--prompts is required (../shared/peers/prompts.json)".into()))?,
+                sentences: value("--sentences"),
+                decode: args.number("--decode", 128)?,
+                runs: args.number("--runs", 1)?,
+                no_f16: args.flag("--no-f16"),
+                limits_mib: args.number("--limits-mib", 256)? as u64,
+            };
+            let out = pollster::block_on(bench::run(&b))?;
+            println!("{}", serde_json::to_string_pretty(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
         other => return Err(HearthError::InvalidArgument(format!("unknown command '{other}'; {USAGE}"))),
     }
