@@ -95,6 +95,18 @@ pub fn argmax(logits: &[f32]) -> u32 {
     best as u32
 }
 
+/// What a forward gives the next pick.
+enum Next {
+    /// The whole logit vector (the sampler picks on the CPU).
+    Logits(Vec<f32>),
+    /// The id the GPU picked (greedy).
+    Picked(u32),
+}
+
+async fn forward(model: &mut TextModel, ids: &[u32], gpu_pick: bool) -> Result<Next> {
+    Ok(if gpu_pick { Next::Picked(model.llama.forward_argmax(ids).await?) } else { Next::Logits(model.llama.forward(ids).await?) })
+}
+
 /// One step of a generation.
 #[derive(Clone, Debug)]
 pub struct TokenEvent {
@@ -112,8 +124,10 @@ pub struct Generation {
     prompt_len: usize,
     /// Prompt + generated ids.
     history: Vec<u32>,
-    /// Logits for the next pick; None once the picked token has not been forwarded yet.
-    logits: Option<Vec<f32>>,
+    /// The next pick's input; None while the last picked token has not been forwarded yet.
+    next: Option<Next>,
+    /// Picks are made on the GPU (plain greedy, no log-probabilities wanted).
+    gpu_pick: bool,
     stream: TokenStream,
     /// Decoded text not yet emitted (could still start a stop string).
     held: String,
@@ -142,14 +156,16 @@ impl Generation {
         // Reuse the longest common prefix, but always run at least the last prompt token.
         let common = model.llama.cached.iter().zip(prompt_ids).take_while(|(a, b)| a == b).count().min(prompt_ids.len() - 1);
         model.llama.truncate(common);
-        let logits = model.llama.forward(&prompt_ids[common..]).await?;
+        let gpu_pick = sampler.is_plain_greedy() && options.logprobs.is_none();
+        let next = forward(model, &prompt_ids[common..], gpu_pick).await?;
         let prefill_s = start.elapsed().as_secs_f64();
         Ok(Generation {
             options,
             sampler,
             prompt_len: prompt_ids.len(),
             history: prompt_ids.to_vec(),
-            logits: Some(logits),
+            next: Some(next),
+            gpu_pick,
             stream: TokenStream::default(),
             held: String::new(),
             text: String::new(),
@@ -171,15 +187,18 @@ impl Generation {
         if self.finish_reason.is_some() {
             return Ok(None);
         }
-        let mut logits = match self.logits.take() {
-            Some(l) => l,
+        let next = match self.next.take() {
+            Some(n) => n,
             None => {
                 let last = *self.history.last().unwrap();
-                model.llama.forward(&[last]).await?
+                forward(model, &[last], self.gpu_pick).await?
             }
         };
         let generated = self.history.len() - self.prompt_len;
-        let id = self.sampler.sample(&mut logits, &self.history, generated);
+        let (id, logits) = match next {
+            Next::Picked(id) => (id, Vec::new()),
+            Next::Logits(mut logits) => (self.sampler.sample(&mut logits, &self.history, generated), logits),
+        };
         self.first_token_s.get_or_insert(self.start.elapsed().as_secs_f64());
         self.history.push(id);
         let tok = &model.tokenizer;

@@ -193,6 +193,13 @@ impl Sampler {
     }
 
     /// Pick the next token. `logits` is modified (bias and penalties applied).
+    /// Whether picks are a plain argmax of the model's logits (temperature 0, nothing adjusted),
+    /// so the GPU can pick and only the id needs reading back.
+    pub fn is_plain_greedy(&self) -> bool {
+        let p = &self.params;
+        p.temperature == 0.0 && p.logit_bias.is_empty() && p.repeat_penalty == 1.0 && p.presence_penalty == 0.0 && p.frequency_penalty == 0.0
+    }
+
     pub fn sample(&mut self, logits: &mut [f32], history: &[u32], generated: usize) -> u32 {
         self.adjust(logits, history, generated);
         if self.params.temperature == 0.0 {

@@ -125,6 +125,12 @@ fn matvec_and_matmul_match_cpu() {
                     let y = buffer(ctx, &y0);
                     let d = kernels::matvec(ctx, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matvec {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
+                    let y = buffer(ctx, &y0);
+                    let d = kernels::matmul_rows(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
+                    assert_close(&format!("matmul_rows {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
+                    let y = buffer(ctx, &y0);
+                    let d = kernels::matvec_rows(ctx, &xb, &y, &w, bias, acc).unwrap();
+                    assert_close(&format!("matvec_rows {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
                 }
             }
         }
@@ -293,6 +299,8 @@ fn every_shader_variant_validates() {
             for acc in [false, true] {
                 let d = hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16").flag_if(acc, "ACCUMULATE").flag_if(acc, "BIAS");
                 variants.push(("matvec.wgsl", d.clone()));
+                variants.push(("matvec_rows.wgsl", d.clone()));
+                variants.push(("matmul_rows.wgsl", d.clone()));
                 variants.push(("matmul.wgsl", d.clone()));
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16")));
@@ -312,6 +320,10 @@ fn every_shader_variant_validates() {
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
         variants.push(("add_rows.wgsl", base().u32("W", 384)));
+        variants.push(("argmax.wgsl", base().u32("N", 49152)));
+        variants.push(("limits_read.wgsl", base()));
+        variants.push(("limits_read.wgsl", base().flag("CONTIG")));
+        variants.push(("limits_fma.wgsl", base()));
         for pool in ["POOL_MEAN", "POOL_CLS", "POOL_LAST"] {
             for norm in [false, true] {
                 variants.push(("pool.wgsl", base().u32("D", 384).flag(pool).flag_if(norm, "NORMALIZE")));
@@ -329,4 +341,37 @@ fn every_shader_variant_validates() {
             .validate(&module)
             .unwrap_or_else(|e| panic!("{name} {defines:?}: {e:?}"));
     }
+}
+
+#[test]
+fn argmax_matches_cpu() {
+    both_modes(|ctx| {
+        let mut rng = Rng(0xa11ce);
+        for n in [1usize, 7, 256, 257, 49152] {
+            let mut x = rng.vec(n, 10.0);
+            // A tie at the top (the lower index must win) and a NaN (must never win).
+            if n > 8 {
+                let top = x.iter().cloned().fold(f32::MIN, f32::max) + 1.0;
+                x[n / 2] = top;
+                x[n - 3] = top;
+                x[2] = f32::NAN;
+            }
+            let xb = buffer(ctx, &x);
+            let out = ctx.storage_buffer("out", 4).unwrap();
+            let d = kernels::argmax(ctx, &xb, &out, n as u32).unwrap();
+            let got = run(ctx, &[d], 1, &out, 1)[0].to_bits();
+            assert_eq!(got, hearth::generate::argmax(&x), "argmax of {n} values");
+        }
+    });
+}
+
+#[test]
+fn device_limits_are_measured() {
+    // The bandwidth kernel's sums are checked inside `measure` (an error if any chunk was skipped).
+    let ctx = common::gpu(true);
+    let l = pollster::block_on(hearth::gpu::limits::measure(&ctx, 8, 1)).unwrap();
+    assert_eq!(l.read_mib, 8);
+    assert_eq!(l.read_patterns.len(), 2);
+    assert!(l.read_gbps > 0.01 && l.read_gbps < 1e4, "read {} GB/s", l.read_gbps);
+    assert!(l.fma_gflops > 0.1 && l.fma_gflops < 1e6, "fma {} GFLOP/s", l.fma_gflops);
 }

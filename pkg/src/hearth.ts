@@ -130,7 +130,8 @@ export class Hearth {
   /** Token ids of `text` (special tokens parsed; BOS added when the model asks for it). */
   tokenize(text: string): Promise<number[]> {
     this.alive();
-    return this.queue.run(() => this.engine.tokenize(validatePrompt(text)));
+    if (typeof text !== "string") throw new InvalidArgumentError("InvalidArgument", "text must be a string");
+    return this.queue.run(() => this.engine.tokenize(text));
   }
 
   /** Text of token ids. */
@@ -185,7 +186,7 @@ export class Hearth {
 
   private textPromptIds(req: CompletionRequest) {
     const prompt = validatePrompt(req.prompt);
-    return () => this.engine.tokenize(prompt);
+    return typeof prompt === "string" ? () => this.engine.tokenize(prompt) : () => Promise.resolve(prompt);
   }
 
   readonly chat = {

@@ -5,10 +5,10 @@
  * panic traps the wasm call; the host then reports it as an `InternalError` with the panic's
  * message and refuses further calls (the model must be loaded again).
  */
-import init, { EmbedEngine, TextEngine, takePanicMessage } from "../wasm/hearth.js";
+import init, { EmbedEngine, TextEngine, measureDeviceLimits as wasmMeasureDeviceLimits, takePanicMessage } from "../wasm/hearth.js";
 import { errorFromCode, InternalError, toHearthError, WEBGPU_HELP } from "./errors.js";
 import { readSource } from "./load.js";
-import type { EmbeddingFiles, ModelInfo, ModelSource, Progress } from "./types.js";
+import type { DeviceLimits, EmbeddingFiles, ModelInfo, ModelSource, Progress } from "./types.js";
 import type { EngineRequest } from "./validate.js";
 
 export interface HostLoadOptions {
@@ -63,6 +63,19 @@ let ready: Promise<unknown> | null = null;
 export function initWasm(): Promise<unknown> {
   ready ??= init();
   return ready;
+}
+
+/**
+ * Measure the adapter's own ceilings (streaming read over `mib` MiB, f32 FMA; median of `reps`),
+ * with the same WGSL as the benchmarks' peers. Seconds on emulated GPUs.
+ */
+export async function measureDeviceLimits(mib = 256, reps = 5): Promise<DeviceLimits> {
+  await initWasm();
+  try {
+    return (await wasmMeasureDeviceLimits(mib, reps)) as DeviceLimits;
+  } catch (e) {
+    throw toHearthError(e);
+  }
 }
 
 export class Host {

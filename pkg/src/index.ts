@@ -23,4 +23,5 @@ export {
   WebGPUUnavailableError,
 } from "./errors.js";
 export { clearCache, CACHE_NAME } from "./load.js";
+export { measureDeviceLimits } from "./host.js";
 export type * from "./types.js";

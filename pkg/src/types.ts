@@ -83,6 +83,34 @@ export interface ModelInfo {
   hidden_size?: number;
   max_seq_len?: number;
   pooling?: string;
+  /** Text models: bytes of the KV cache (included in `gpu_bytes`). */
+  kv_bytes?: number;
+  /** Text models: what one token costs (bytes read by decode, FLOPs of prefill), for benchmarks. */
+  cost?: DecoderCost;
+}
+
+export interface DecoderCost {
+  /** Weight bytes a decode step reads. */
+  weight_bytes: number;
+  /** KV-cache bytes read per decode step per cached position. */
+  kv_bytes_per_position: number;
+  /** Matrix FLOPs per token, output head excluded. */
+  matmul_flops_per_token: number;
+  /** FLOPs of the output head (once per forward). */
+  head_flops: number;
+  /** Attention FLOPs per token per earlier position. */
+  attention_flops_per_position: number;
+}
+
+/** The adapter's measured ceilings (`measureDeviceLimits`). */
+export interface DeviceLimits {
+  adapter: AdapterInfo;
+  /** Streaming read, GB/s (the faster access pattern). */
+  read_gbps: number;
+  read_patterns: [string, number][];
+  read_mib: number;
+  /** f32 FMA, GFLOP/s. */
+  fma_gflops: number;
 }
 
 export interface ChatMessage {
@@ -105,6 +133,8 @@ export interface SamplingOptions {
   logprobs?: boolean;
   top_logprobs?: number;
   logit_bias?: Record<string, number>;
+  /** Keep generating past end-of-generation tokens, up to `max_tokens` (benchmarks; as WebLLM's). */
+  ignore_eos?: boolean;
   signal?: AbortSignal;
 }
 
@@ -117,7 +147,8 @@ export interface ChatCompletionRequest extends SamplingOptions {
 }
 
 export interface CompletionRequest extends SamplingOptions {
-  prompt: string;
+  /** Text, or token ids (as OpenAI's API accepts them). */
+  prompt: string | number[];
   stream?: boolean;
   n?: 1;
 }

@@ -20,10 +20,16 @@ export interface EngineRequest {
   stop: string[];
   top_logprobs?: number;
   logit_bias: [number, number][];
+  ignore_eos: boolean;
 }
 
 function fail(message: string): never {
   throw new InvalidArgumentError("InvalidArgument", message);
+}
+
+function bool(o: Record<string, unknown>, key: string): boolean {
+  if (o[key] !== undefined && typeof o[key] !== "boolean") fail(`${key} must be a boolean`);
+  return o[key] === true;
 }
 
 function num(o: Record<string, unknown>, key: string, def: number, min: number, max: number, integer = false): number {
@@ -74,6 +80,7 @@ export function engineRequest(options: SamplingOptions & { n?: number; stream?: 
     stop: stop as string[],
     top_logprobs: o.logprobs ? topLogprobs : undefined,
     logit_bias: bias,
+    ignore_eos: bool(o, "ignore_eos"),
   };
 }
 
@@ -90,8 +97,13 @@ export function validateMessages(messages: unknown): ChatMessage[] {
   return (messages as ChatMessage[]).map(({ role, content }) => ({ role, content }));
 }
 
-export function validatePrompt(prompt: unknown): string {
-  if (typeof prompt !== "string") fail("prompt must be a string");
+export function validatePrompt(prompt: unknown): string | number[] {
+  if (Array.isArray(prompt)) {
+    if (prompt.length === 0) fail("prompt is an empty list of token ids");
+    if (prompt.some((t) => !Number.isInteger(t) || t < 0 || t > 0xffffffff)) fail("prompt must be a string or an array of token ids (non-negative integers)");
+    return prompt as number[];
+  }
+  if (typeof prompt !== "string") fail("prompt must be a string or an array of token ids");
   return prompt;
 }
 

@@ -115,3 +115,36 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
     return s;
 #endif
 }
+
+// The 32 values W[row, 32b .. 32b+32], dequantized (element 4k+i is [k][i]), for kernels that
+// reuse one dequantized block across several tokens.
+fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
+#ifdef W_Q8_0
+    let blk = row * W_BPR + b;
+    let d = scale_at(blk);
+    let lo = w_data[blk * 2u];
+    let hi = w_data[blk * 2u + 1u];
+    return array<vec4<f32>, 8>(d * i8x4(lo.x), d * i8x4(lo.y), d * i8x4(lo.z), d * i8x4(lo.w),
+                               d * i8x4(hi.x), d * i8x4(hi.y), d * i8x4(hi.z), d * i8x4(hi.w));
+#endif
+#ifdef W_Q4_0
+    let blk = row * W_BPR + b;
+    let d = scale_at(blk);
+    let w = w_data[blk];
+    return array<vec4<f32>, 8>(d * (nibbles(w.x, 0u) - 8.0), d * (nibbles(w.y, 0u) - 8.0), d * (nibbles(w.z, 0u) - 8.0), d * (nibbles(w.w, 0u) - 8.0),
+                               d * (nibbles(w.x, 1u) - 8.0), d * (nibbles(w.y, 1u) - 8.0), d * (nibbles(w.z, 1u) - 8.0), d * (nibbles(w.w, 1u) - 8.0));
+#endif
+#ifdef W_Q4_1
+    let blk = row * W_BPR + b;
+    let d = scale_at(2u * blk);
+    let m = scale_at(2u * blk + 1u);
+    let w = w_data[blk];
+    return array<vec4<f32>, 8>(d * nibbles(w.x, 0u) + m, d * nibbles(w.y, 0u) + m, d * nibbles(w.z, 0u) + m, d * nibbles(w.w, 0u) + m,
+                               d * nibbles(w.x, 1u) + m, d * nibbles(w.y, 1u) + m, d * nibbles(w.z, 1u) + m, d * nibbles(w.w, 1u) + m);
+#endif
+#ifndef W_QUANTIZED
+    let q = 8u * b;
+    return array<vec4<f32>, 8>(w_quad(row, q), w_quad(row, q + 1u), w_quad(row, q + 2u), w_quad(row, q + 3u),
+                               w_quad(row, q + 4u), w_quad(row, q + 5u), w_quad(row, q + 6u), w_quad(row, q + 7u));
+#endif
+}

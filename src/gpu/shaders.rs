@@ -12,6 +12,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
     ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
     ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),
+    ("matvec_rows.wgsl", include_str!("../../shaders/matvec_rows.wgsl")),
+    ("matmul_rows.wgsl", include_str!("../../shaders/matmul_rows.wgsl")),
     ("matmul.wgsl", include_str!("../../shaders/matmul.wgsl")),
     ("rope.wgsl", include_str!("../../shaders/rope.wgsl")),
     ("copy_rows.wgsl", include_str!("../../shaders/copy_rows.wgsl")),
@@ -21,6 +23,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("gelu.wgsl", include_str!("../../shaders/gelu.wgsl")),
     ("add_rows.wgsl", include_str!("../../shaders/add_rows.wgsl")),
     ("pool.wgsl", include_str!("../../shaders/pool.wgsl")),
+    ("argmax.wgsl", include_str!("../../shaders/argmax.wgsl")),
     ("limits_read.wgsl", include_str!("../../shaders/limits_read.wgsl")),
     ("limits_fma.wgsl", include_str!("../../shaders/limits_fma.wgsl")),
 ];

@@ -29,7 +29,7 @@ struct Block {
     v_cache: wgpu::Buffer,
 }
 
-/// Activation buffers, sized for `capacity` tokens per forward.
+/// Activation buffers, sized for `batch` tokens per forward (longer prompts run in chunks).
 struct RunState {
     ids: wgpu::Buffer,
     step: wgpu::Buffer,
@@ -46,18 +46,18 @@ struct RunState {
     x_last: wgpu::Buffer,   // [n_embd] normed last row
     logits: wgpu::Buffer,   // [vocab]
     staging: wgpu::Buffer,  // [vocab] MAP_READ
+    token: wgpu::Buffer,    // [1] u32: the greedy pick
+    token_staging: wgpu::Buffer,
     rope_table: wgpu::Buffer,
 }
 
+#[derive(Clone, Debug, Default)]
 pub struct LlamaOptions {
     /// Context window (KV cache length); `None` = min(model's, 2048).
     pub context: Option<u32>,
-}
-
-impl Default for LlamaOptions {
-    fn default() -> Self {
-        LlamaOptions { context: None }
-    }
+    /// Most tokens per forward (activation buffers are sized for it; a longer prompt is
+    /// prefilled in chunks of this size); `None` = 256.
+    pub batch: Option<u32>,
 }
 
 /// What one token costs, for benchmarks: bytes read by decode and FLOPs done by prefill.
@@ -90,8 +90,10 @@ impl DecoderCost {
 pub struct Llama {
     pub config: LlamaConfig,
     pub ctx: Arc<GpuContext>,
-    /// Context window in tokens (also the largest forward).
+    /// Context window in tokens.
     pub context: u32,
+    /// Most tokens per forward pass (longer forwards are split).
+    pub batch: u32,
     /// Bytes of GPU memory the model holds (weights + KV cache + activations).
     pub gpu_bytes: u64,
     /// Bytes of the KV cache (included in `gpu_bytes`).
@@ -102,6 +104,7 @@ pub struct Llama {
     state: RunState,
     prefill: Vec<Dispatch>,
     decode: Vec<Dispatch>,
+    argmax: Dispatch,
     _blocks: Vec<Block>,
 }
 
@@ -129,7 +132,7 @@ impl Llama {
     pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<Llama> {
         let c = LlamaConfig::from_gguf(g)?;
         let context = options.context.unwrap_or(2048).min(c.context_length).max(1);
-        let cap = context;
+        let cap = options.batch.unwrap_or(256).clamp(1, context);
         let (d, hd) = (c.n_embd, c.head_dim);
         let (qd, kvd) = (c.n_head * hd, c.n_head_kv * hd);
         let f32s = |n: u32| n as u64 * 4;
@@ -152,6 +155,8 @@ impl Llama {
             x_last: ctx.storage_buffer("x_last", f32s(d))?,
             logits: ctx.storage_buffer("logits", f32s(c.vocab_size))?,
             staging: ctx.staging_buffer("logits.staging", f32s(c.vocab_size)),
+            token: ctx.storage_buffer("token", 4)?,
+            token_staging: ctx.staging_buffer("token.staging", 4),
             rope_table: ctx.storage_buffer_init("rope_table", bytemuck::cast_slice(&table))?,
         };
         let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 3 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
@@ -200,13 +205,26 @@ impl Llama {
         };
         let prefill = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, false)?;
         let decode = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, true)?;
+        let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
         ctx.check()?;
-        Ok(Llama { config: c, ctx, context, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, _blocks: blocks })
+        Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, _blocks: blocks })
     }
 
     /// Run `ids` at positions `cached.len()..`, append them to the cache, and return the logits
-    /// of the last one. One command encoder, one compute pass, one submit.
+    /// of the last one. One command encoder, one compute pass and one submit per chunk of at
+    /// most `batch` tokens; only the last chunk's logits are read back.
     pub async fn forward(&mut self, ids: &[u32]) -> Result<Vec<f32>> {
+        let raw = self.run(ids, false).await?;
+        Ok(bytemuck::cast_slice(&raw).to_vec())
+    }
+
+    /// `forward`, then the greedy pick on the GPU: only the chosen id (4 bytes) is read back.
+    pub async fn forward_argmax(&mut self, ids: &[u32]) -> Result<u32> {
+        let raw = self.run(ids, true).await?;
+        Ok(u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]))
+    }
+
+    async fn run(&mut self, ids: &[u32], argmax: bool) -> Result<Vec<u8>> {
         let pos0 = self.cached.len();
         if ids.is_empty() {
             return Err(HearthError::InvalidArgument("forward needs at least one token".into()));
@@ -219,21 +237,30 @@ impl Llama {
         }
         let ctx = &self.ctx;
         let s = &self.state;
-        let n = ids.len() as u32;
-        ctx.queue.write_buffer(&s.ids, 0, bytemuck::cast_slice(ids));
-        let step = Step { n_tokens: n, pos0: pos0 as u32, seq_len: n, _pad: 0 };
-        ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
-        encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step);
-        let bytes = self.config.vocab_size as u64 * 4;
-        enc.copy_buffer_to_buffer(&s.logits, 0, &s.staging, 0, bytes);
-        ctx.queue.submit([enc.finish()]);
+        let (out, staging, bytes) = if argmax { (&s.token, &s.token_staging, 4) } else { (&s.logits, &s.staging, self.config.vocab_size as u64 * 4) };
+        let chunks = ids.chunks(self.batch as usize).count();
+        for (i, chunk) in ids.chunks(self.batch as usize).enumerate() {
+            let n = chunk.len() as u32;
+            // Queue writes land before the next submit, so each chunk sees its own ids and step.
+            ctx.queue.write_buffer(&s.ids, 0, bytemuck::cast_slice(chunk));
+            let step = Step { n_tokens: n, pos0: (pos0 + i * self.batch as usize) as u32, seq_len: n, _pad: 0 };
+            ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
+            let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
+            encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step);
+            if i + 1 == chunks {
+                if argmax {
+                    encode(&mut enc, std::slice::from_ref(&self.argmax), &step);
+                }
+                enc.copy_buffer_to_buffer(out, 0, staging, 0, bytes);
+            }
+            ctx.queue.submit([enc.finish()]);
+        }
         // Until the read-back succeeds the cache content is uncertain: mark it empty.
         let before = std::mem::take(&mut self.cached);
-        let raw = ctx.read_staging(&s.staging, bytes).await?;
+        let raw = ctx.read_staging(staging, bytes).await?;
         self.cached = before;
         self.cached.extend_from_slice(ids);
-        Ok(bytemuck::cast_slice(&raw).to_vec())
+        Ok(raw)
     }
 
     /// Kernel launches in one decode step.
@@ -291,6 +318,9 @@ impl Llama {
     /// for finding hot spots, not for throughput figures). Returns (label, total ms) per kernel
     /// family, and leaves the cache as a normal forward would.
     pub fn profile(&mut self, ids: &[u32]) -> Result<Vec<(&'static str, f64)>> {
+        if ids.is_empty() || ids.len() > self.batch as usize || self.cached.len() + ids.len() > self.context as usize {
+            return Err(HearthError::InvalidArgument(format!("profile runs 1..={} tokens within the context", self.batch)));
+        }
         let ctx = self.ctx.clone();
         let n = ids.len() as u32;
         let pos0 = self.cached.len() as u32;

@@ -99,6 +99,8 @@ struct Info {
     train_context_length: u32,
     vocab_size: u32,
     gpu_bytes: u64,
+    kv_bytes: u64,
+    cost: crate::model::llama::DecoderCost,
     has_chat_template: bool,
     adapter: AdapterInfo,
     f16: bool,
@@ -147,7 +149,7 @@ impl TextEngine {
         let g = crate::gguf::parse(&file).map_err(js_error)?;
         let (quant, parameters) = weight_summary(&g);
         let name = g.get("general.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let model = TextModel::load(ctx.clone(), &file, None, &LlamaOptions { context: options.context }).map_err(js_error)?;
+        let model = TextModel::load(ctx.clone(), &file, None, &LlamaOptions { context: options.context, ..Default::default() }).map_err(js_error)?;
         drop(g);
         let file_bytes = file.len() as u64;
         drop(file);
@@ -164,6 +166,8 @@ impl TextEngine {
             train_context_length: c.context_length,
             vocab_size: c.vocab_size,
             gpu_bytes: model.llama.gpu_bytes,
+            kv_bytes: model.llama.kv_bytes,
+            cost: model.llama.cost,
             has_chat_template: model.chat_template.is_some(),
             adapter: adapter_info(&ctx),
             f16: ctx.f16,

@@ -37,7 +37,7 @@ pub fn gpu(no_f16: bool) -> Arc<GpuContext> {
 
 pub fn smollm(no_f16: bool, context: u32) -> TextModel {
     let bytes = std::fs::read(smollm_path()).unwrap();
-    TextModel::load(gpu(no_f16), &bytes, None, &LlamaOptions { context: Some(context) }).expect("load SmolLM2")
+    TextModel::load(gpu(no_f16), &bytes, None, &LlamaOptions { context: Some(context), ..Default::default() }).expect("load SmolLM2")
 }
 
 pub fn llm_cases() -> serde_json::Value {

@@ -209,6 +209,19 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     generate(&mut model, &ids("p128")?[..16], 3).await?;
     let p128 = prompt_case(&mut model, &ids("p128")?, args, &limits).await?;
     let p512 = prompt_case(&mut model, &ids("p512")?, args, &limits).await?;
+    // Where the time goes: each kernel family timed alone (a submit and wait per launch).
+    model.llama.reset();
+    let rounded = |v: Vec<(&'static str, f64)>| v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect::<Vec<_>>();
+    let prefill_profile = rounded(model.llama.profile(&ids("p128")?)?);
+    let mut decode_profile: Vec<(&'static str, f64)> = Vec::new();
+    for _ in 0..4 {
+        for (k, ms) in model.llama.profile(&[0])? {
+            match decode_profile.iter_mut().find(|(l, _)| *l == k) {
+                Some(e) => e.1 += ms / 4.0,
+                None => decode_profile.push((k, ms / 4.0)),
+            }
+        }
+    }
     let llama = &model.llama;
     let info = &ctx.adapter_info;
     let mut out = json!({
@@ -227,6 +240,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
         "gpu_bytes_without_kv_over_file": round((llama.gpu_bytes - llama.kv_bytes) as f64 / file.len() as f64, 4),
         "p128": p128,
         "p512": p512,
+        "profile_ms": { "prefill_128": prefill_profile, "decode_at_128": rounded(decode_profile) },
     });
     drop(model);
     if let (Some(path), Some(sentences)) = (&args.embed_model, &args.sentences) {

@@ -114,7 +114,7 @@ fn load(args: &Args) -> Result<TextModel> {
         None => None,
     };
     let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16") }))?;
-    let options = LlamaOptions { context: args.values.get("--ctx").map(|_| args.number("--ctx", 2048).map(|v| v as u32)).transpose()? };
+    let options = LlamaOptions { context: args.values.get("--ctx").map(|_| args.number("--ctx", 2048).map(|v| v as u32)).transpose()?, ..Default::default() };
     TextModel::load(ctx, &file, tokenizer_json.as_deref(), &options)
 }
 

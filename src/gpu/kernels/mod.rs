@@ -1,6 +1,7 @@
 //! One launcher per shader family: each builds a `Dispatch` (pipeline + bind group + grid) once,
 //! at load. Each has a CPU twin in `cpu` and a test comparing them (tests/kernels.rs).
 
+mod argmax;
 mod attention;
 mod copy_rows;
 mod embed;
@@ -12,12 +13,13 @@ mod rms_norm;
 mod rope;
 mod swiglu;
 
+pub use argmax::argmax;
 pub use attention::{attention, encoder_attention, AttentionShape};
 pub use copy_rows::copy_rows;
 pub use embed::embed;
 pub use gelu::gelu;
 pub use layer_norm::layer_norm;
-pub use matmul::{matmul, matvec};
+pub use matmul::{matmul, matmul_rows, matvec, matvec_rows};
 pub use pool::{add_rows, pool, Pooling};
 pub use rms_norm::rms_norm;
 pub use rope::{rope, rope_table, RopeMode, RopeShape};

@@ -1,0 +1,139 @@
+// The browser half of the measuring stick (the native half is `hearth bench`): the same fields,
+// measured through the npm package as a web app would use it. The result lands in
+// `window.benchResult` (or `window.benchError`) and on the page.
+import { Hearth, measureDeviceLimits } from "/pkg/dist/index.js";
+
+const q = new URLSearchParams(location.search);
+const opt = {
+  model: q.get("model") ?? "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+  embed: q.get("embed") ?? "/models/all-MiniLM-L6-v2/",
+  prompts: q.get("prompts") ?? "/peers/prompts.json",
+  sentences: q.get("sentences") ?? "/peers/sentences.json",
+  decode: Number(q.get("decode") ?? 128),
+  limitsMib: Number(q.get("limits_mib") ?? 256),
+};
+const status = (s) => {
+  document.getElementById("status").textContent = s;
+  console.log(`[bench] ${s}`);
+};
+const round = (x, d) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const json = async (url) => {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+};
+
+/** The same formulas as DecoderCost in src/model/llama.rs. */
+const decodeBytes = (c, pos) => c.weight_bytes + c.kv_bytes_per_position * pos;
+const prefillFlops = (c, n) => c.matmul_flops_per_token * n + c.head_flops + c.attention_flops_per_position * n * (n + 1) / 2;
+
+async function promptCase(llm, ids, limits) {
+  await llm.resetCache();
+  const r = await llm.completions.create({ prompt: ids, max_tokens: opt.decode + 1, temperature: 0, ignore_eos: true });
+  const t = r.timings, n = ids.length, c = llm.info.cost;
+  const decodeLimit = limits.read_gbps * 1e9 / decodeBytes(c, n + opt.decode / 2);
+  const prefillLimit = limits.fma_gflops * 1e9 / (prefillFlops(c, n) / n);
+  return {
+    prompt_tokens: n,
+    decode_tokens: r.usage.completion_tokens - 1,
+    runs: 1,
+    prefill_tok_s: round(t.prefill_tokens_per_s, 3),
+    ttft_ms: round(t.ttft_ms, 1),
+    decode_tok_s: round(t.decode_tokens_per_s, 3),
+    tpot_ms: round(t.tpot_ms, 2),
+    prefill_limit_tok_s: round(prefillLimit, 2),
+    decode_limit_tok_s: round(decodeLimit, 2),
+    prefill_fraction: round(t.prefill_tokens_per_s / prefillLimit, 4),
+    decode_fraction: round(t.decode_tokens_per_s / decodeLimit, 4),
+    text_start: r.choices[0].text.slice(0, 120),
+  };
+}
+
+async function embeddings(sentences) {
+  const t0 = performance.now();
+  const emb = await Hearth.load(opt.embed, { task: "embeddings" });
+  const loadMs = performance.now() - t0;
+  await emb.embeddings.create({ input: sentences.slice(0, 2) }); // warm-up
+  let t = performance.now();
+  await emb.embeddings.create({ input: sentences });
+  const batch32 = performance.now() - t;
+  const single = [];
+  t = performance.now();
+  for (const s of sentences) {
+    const t1 = performance.now();
+    await emb.embeddings.create({ input: s });
+    single.push(performance.now() - t1);
+  }
+  const batch1Total = performance.now() - t;
+  const out = {
+    model: opt.embed,
+    quant: emb.info.quant ?? "mixed",
+    sentences: sentences.length,
+    load_ms: round(loadMs, 1),
+    gpu_bytes: emb.info.gpu_bytes,
+    batch32_ms: round(batch32, 1),
+    batch32_sentences_s: round(sentences.length / batch32 * 1e3, 3),
+    batch1_ms: round(median(single), 2),
+    batch1_sentences_s: round(sentences.length / batch1Total * 1e3, 3),
+  };
+  await emb.dispose();
+  return out;
+}
+
+async function run() {
+  const [prompts, { sentences }] = await Promise.all([json(opt.prompts), json(opt.sentences)]);
+  status("measuring the adapter's limits (streaming read, FMA)…");
+  const limits = await measureDeviceLimits(opt.limitsMib, 5);
+  status("downloading the model…");
+  const resp = await fetch(opt.model);
+  if (!resp.ok) throw new Error(`${opt.model}: HTTP ${resp.status}`);
+  const bytes = new Uint8Array(await resp.arrayBuffer());
+  status("loading…");
+  const t0 = performance.now();
+  // Bytes in memory → ready (the package's own load, in this page's thread, no cache).
+  const llm = await Hearth.load(bytes, { cache: false });
+  const loadMs = performance.now() - t0;
+  status("warm-up…");
+  await llm.completions.create({ prompt: prompts.p128.tokens.slice(0, 16), max_tokens: 3, ignore_eos: true });
+  status(`prefill ${prompts.p128.n} + decode ${opt.decode}…`);
+  const p128 = await promptCase(llm, prompts.p128.tokens, limits);
+  status(`prefill ${prompts.p512.n} + decode ${opt.decode}…`);
+  const p512 = await promptCase(llm, prompts.p512.tokens, limits);
+  const info = llm.info;
+  await llm.dispose();
+  status("embeddings…");
+  const emb = await embeddings(sentences);
+  return {
+    engine: "hearth",
+    runtime: "browser",
+    user_agent: navigator.userAgent,
+    adapter: { ...info.adapter, f16: info.f16 },
+    limits: { read_GBps: round(limits.read_gbps, 3), read_patterns: limits.read_patterns, read_mib: limits.read_mib, fma_GFLOPs: round(limits.fma_gflops, 2) },
+    model: { file: opt.model, file_bytes: bytes.length, context: info.context_length, cost: info.cost },
+    load_ms: round(loadMs, 1),
+    gpu_bytes: info.gpu_bytes,
+    kv_bytes: info.kv_bytes,
+    gpu_bytes_budget: Math.floor(1.1 * bytes.length) + info.kv_bytes,
+    gpu_bytes_without_kv_over_file: round((info.gpu_bytes - info.kv_bytes) / bytes.length, 4),
+    p128,
+    p512,
+    embeddings: emb,
+  };
+}
+
+run().then(
+  (r) => {
+    window.benchResult = r;
+    document.getElementById("out").textContent = JSON.stringify(r, null, 2);
+    status("done");
+  },
+  (e) => {
+    window.benchError = `${e.name}: ${e.message}`;
+    status(`failed: ${window.benchError}`);
+  },
+);

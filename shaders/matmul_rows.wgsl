@@ -1,0 +1,100 @@
+// Matrix-matrix (prefill) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
+// Each invocation owns 4 rows × 4 tokens: per 32-column block it loads the 4 tokens' x blocks
+// (the same addresses for every invocation of the workgroup: broadcast loads on SIMD-across-
+// invocations emulators), then dequantizes each of its rows' blocks once, in registers, and
+// uses it for all 4 tokens. No barriers (each costs a fiber switch per subgroup on SwiftShader).
+// Tokens past the end repeat the last one and rows past the end repeat row W_N-1 (valid
+// memory); neither is written.
+// Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl) · 6 bias.
+// Dispatch: (ceil(W_N / 256), ceil(T / 4)), workgroup 64.  CPU reference: cpu::matmul.
+#include "common/step.wgsl"
+#include "common/weights.wgsl"
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#ifdef BIAS
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
+
+fn x_block(t: u32, b: u32) -> array<vec4<f32>, 8> {
+    let i = t * W_K4 + b * 8u;
+    return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
+}
+
+fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
+    return dot(w[0], a[0]) + dot(w[1], a[1]) + dot(w[2], a[2]) + dot(w[3], a[3])
+         + dot(w[4], a[4]) + dot(w[5], a[5]) + dot(w[6], a[6]) + dot(w[7], a[7]);
+}
+
+// One row's block against the 4 tokens' blocks: (y[t0], y[t0+1], y[t0+2], y[t0+3]) increments.
+fn row4(w: array<vec4<f32>, 8>, a0: array<vec4<f32>, 8>, a1: array<vec4<f32>, 8>, a2: array<vec4<f32>, 8>, a3: array<vec4<f32>, 8>) -> vec4<f32> {
+    return vec4<f32>(bdot(w, a0), bdot(w, a1), bdot(w, a2), bdot(w, a3));
+}
+
+fn quads4(row: u32, q: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec4<f32>) -> vec4<f32> {
+    let w = w_quad(row, q);
+    return vec4<f32>(dot(w, x0), dot(w, x1), dot(w, x2), dot(w, x3));
+}
+
+fn store(t: u32, n: u32, v: f32) {
+    if t < step.n_tokens && n < W_N {
+        var o = v;
+#ifdef BIAS
+        o += bias[n];
+#endif
+#ifdef ACCUMULATE
+        y[t * W_N + n] += o;
+#else
+        y[t * W_N + n] = o;
+#endif
+    }
+}
+
+fn store4(t0: u32, n: u32, v: vec4<f32>) {
+    store(t0, n, v.x);
+    store(t0 + 1u, n, v.y);
+    store(t0 + 2u, n, v.z);
+    store(t0 + 3u, n, v.w);
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let n0 = gid.x * 4u;
+    let t0 = wid.y * 4u;
+    let last_t = step.n_tokens - 1u;
+    let t1 = min(t0 + 1u, last_t);
+    let t2 = min(t0 + 2u, last_t);
+    let t3 = min(t0 + 3u, last_t);
+    let r0 = min(n0, W_N - 1u);
+    let r1 = min(n0 + 1u, W_N - 1u);
+    let r2 = min(n0 + 2u, W_N - 1u);
+    let r3 = min(n0 + 3u, W_N - 1u);
+    // acc_r[j] = y[t0 + j, n0 + r]
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var b = 0u; b < W_BPR; b++) {
+        let a0 = x_block(t0, b);
+        let a1 = x_block(t1, b);
+        let a2 = x_block(t2, b);
+        let a3 = x_block(t3, b);
+        acc0 += row4(w_block(r0, b), a0, a1, a2, a3);
+        acc1 += row4(w_block(r1, b), a0, a1, a2, a3);
+        acc2 += row4(w_block(r2, b), a0, a1, a2, a3);
+        acc3 += row4(w_block(r3, b), a0, a1, a2, a3);
+    }
+    for (var q = 8u * W_BPR; q < W_K4; q++) {
+        let x0 = x[t0 * W_K4 + q];
+        let x1 = x[t1 * W_K4 + q];
+        let x2 = x[t2 * W_K4 + q];
+        let x3 = x[t3 * W_K4 + q];
+        acc0 += quads4(r0, q, x0, x1, x2, x3);
+        acc1 += quads4(r1, q, x0, x1, x2, x3);
+        acc2 += quads4(r2, q, x0, x1, x2, x3);
+        acc3 += quads4(r3, q, x0, x1, x2, x3);
+    }
+    store4(t0, n0, acc0);
+    store4(t0, n0 + 1u, acc1);
+    store4(t0, n0 + 2u, acc2);
+    store4(t0, n0 + 3u, acc3);
+}

@@ -1,0 +1,54 @@
+// Matrix-vector (decode) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
+// Each invocation owns 4 whole rows (n0 .. n0+3, full K): per 32-column block it loads the x
+// block once (the same address for every invocation: one broadcast load on SIMD-across-
+// invocations emulators like lavapipe) and each row's block once (dequantized in registers).
+// No barriers, no reduction. Rows past the end read row W_N-1 and are not written.
+// Bindings: 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl) · 6 bias.
+// Dispatch: (ceil(W_N / (4·WG)), T).  CPU reference: cpu::matmul.
+#include "common/weights.wgsl"
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#ifdef BIAS
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
+
+const WG: u32 = 8u;
+
+fn store(t: u32, n: u32, v: f32) {
+    if n < W_N {
+        var o = v;
+#ifdef BIAS
+        o += bias[n];
+#endif
+#ifdef ACCUMULATE
+        y[t * W_N + n] += o;
+#else
+        y[t * W_N + n] = o;
+#endif
+    }
+}
+
+@compute @workgroup_size(8)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let t = wid.y;
+    let n0 = gid.x * 4u;
+    let r0 = min(n0, W_N - 1u);
+    let r1 = min(n0 + 1u, W_N - 1u);
+    let r2 = min(n0 + 2u, W_N - 1u);
+    let r3 = min(n0 + 3u, W_N - 1u);
+    let xrow = t * W_K4;
+    var acc = vec4<f32>(0.0);
+    for (var b = 0u; b < W_BPR; b++) {
+        let xb = xrow + 8u * b;
+        let xq = array<vec4<f32>, 8>(x[xb], x[xb + 1u], x[xb + 2u], x[xb + 3u], x[xb + 4u], x[xb + 5u], x[xb + 6u], x[xb + 7u]);
+        acc += vec4<f32>(w_block_dot(r0, b, xq), w_block_dot(r1, b, xq), w_block_dot(r2, b, xq), w_block_dot(r3, b, xq));
+    }
+    for (var q = 8u * W_BPR; q < W_K4; q++) {
+        let xv = x[xrow + q];
+        acc += vec4<f32>(dot(xv, w_quad(r0, q)), dot(xv, w_quad(r1, q)), dot(xv, w_quad(r2, q)), dot(xv, w_quad(r3, q)));
+    }
+    store(t, n0, acc.x);
+    store(t, n0 + 1u, acc.y);
+    store(t, n0 + 2u, acc.z);
+    store(t, n0 + 3u, acc.w);
+}
