@@ -120,10 +120,10 @@ fn matvec_and_matmul_match_cpu() {
                         (true, true) => &want_bias_acc,
                     };
                     let y = buffer(ctx, &y0);
-                    let d = kernels::matmul(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
+                    let d = kernels::matmul_tiled(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matmul {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
                     let y = buffer(ctx, &y0);
-                    let d = kernels::matvec(ctx, &xb, &y, &w, bias, acc).unwrap();
+                    let d = kernels::matvec_lanes(ctx, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matvec {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
                     let y = buffer(ctx, &y0);
                     let d = kernels::matmul_rows(ctx, &step, &xb, &y, &w, bias, acc).unwrap();

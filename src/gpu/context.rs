@@ -82,6 +82,12 @@ impl GpuContext {
         format!("{} ({:?})", self.adapter_info.name, self.adapter_info.backend)
     }
 
+    /// Whether the adapter is a CPU emulation of a GPU (lavapipe, SwiftShader: WebGPU's
+    /// fallback adapter), which gets the kernel variants measured fastest there.
+    pub fn emulated(&self) -> bool {
+        self.adapter_info.device_type == wgpu::DeviceType::Cpu
+    }
+
     /// Fail with the first GPU error captured since the last check, if any.
     pub fn check(&self) -> Result<()> {
         if let Some(l) = self.lost.lock().ok().and_then(|l| l.clone()) {

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod dispatch;
+pub mod kernel_bench;
 pub mod kernels;
 pub mod limits;
 pub mod pipelines;

@@ -86,6 +86,14 @@ pub(crate) fn adapter_info(ctx: &crate::GpuContext) -> AdapterInfo {
     }
 }
 
+/// Kernel variants timed side by side on this adapter (`gpu::kernel_bench`; for development).
+#[wasm_bindgen(js_name = benchmarkKernels)]
+pub async fn benchmark_kernels(reps: u32, tokens: u32) -> Result<JsValue, JsValue> {
+    let ctx = gpu(true).await?;
+    let t = crate::gpu::kernel_bench::run(&ctx, reps as usize, tokens).await.map_err(js_error)?;
+    to_js(&t)
+}
+
 /// The adapter's measured ceilings (streaming read GB/s, f32 FMA GFLOP/s) with its info:
 /// what benchmarks divide decode and prefill rates by. Takes seconds on emulated GPUs.
 #[wasm_bindgen(js_name = measureDeviceLimits)]

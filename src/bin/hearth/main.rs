@@ -220,6 +220,11 @@ fn run() -> Result<()> {
             let out = pollster::block_on(embedder.embed(&texts))?;
             println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
+        "bench-kernels" => {
+            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16") }))?;
+            let t = pollster::block_on(hearth::gpu::kernel_bench::run(&ctx, args.number("--runs", 5)?, args.number("--batch", 128)? as u32))?;
+            println!("{}", json!({ "adapter": ctx.adapter_name(), "f16": ctx.f16, "timings": t }));
+        }
         "bench" => {
             let value = |k: &str| args.values.get(k).cloned();
             let b = bench::BenchArgs {

@@ -19,7 +19,7 @@ pub use copy_rows::copy_rows;
 pub use embed::embed;
 pub use gelu::gelu;
 pub use layer_norm::layer_norm;
-pub use matmul::{matmul, matmul_rows, matvec, matvec_rows};
+pub use matmul::{matmul, matmul_rows, matmul_tiled, matvec, matvec_lanes, matvec_rows};
 pub use pool::{add_rows, pool, Pooling};
 pub use rms_norm::rms_norm;
 pub use rope::{rope, rope_table, RopeMode, RopeShape};

@@ -1,0 +1,93 @@
+//! Kernel variants side by side on this adapter, for choosing them by measurement: each variant
+//! of the decode matrix-vector and prefill matrix-matrix kernels runs on SmolLM2-135M's shapes
+//! (random weights in the model's formats), interleaved with its rivals so that a shared
+//! machine's noise hits all of them alike. Reports ms per launch (median), GB/s of weights read
+//! (matvec) and GFLOP/s (matmul). Natively: `hearth bench-kernels`; in the browser: the wasm
+//! export `benchmarkKernels`.
+
+use super::{encode, kernels, Dispatch, GpuContext, GpuMatrix, Step};
+use crate::error::Result;
+use crate::quant::{quantize, DType};
+use web_time::Instant;
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KernelTiming {
+    pub kernel: &'static str,
+    pub variant: &'static str,
+    pub dtype: String,
+    pub rows: u32,
+    pub cols: u32,
+    pub tokens: u32,
+    pub ms: f64,
+    /// Weight bytes per second read (GB/s) for matvec; FLOP/s (GFLOP/s) for matmul.
+    pub rate: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `launches` back-to-back copies of `d` in one pass, one submit, waited for: ms per launch.
+async fn time(ctx: &GpuContext, d: &Dispatch, step: &Step, launches: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<f64> {
+    let mut enc = ctx.device.create_command_encoder(&Default::default());
+    for _ in 0..launches {
+        encode(&mut enc, std::slice::from_ref(d), step);
+    }
+    enc.copy_buffer_to_buffer(probe, 0, staging, 0, 4);
+    let t = Instant::now();
+    ctx.queue.submit([enc.finish()]);
+    ctx.read_staging(staging, 4).await?;
+    Ok(t.elapsed().as_secs_f64() * 1e3 / launches as f64)
+}
+
+/// Time every variant `reps` times (interleaved) on SmolLM2-135M's matrix shapes.
+pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<KernelTiming>> {
+    let mut seed = 0x2545f4914f6cdd1du64;
+    let mut random = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+            })
+            .collect()
+    };
+    let shapes = [(576u32, 576u32, DType::Q4_1), (1536, 576, DType::Q4_1), (576, 1536, DType::Q4_1), (576, 1536, DType::F16)];
+    let step_buf = ctx.uniform_buffer("bench.step", 16);
+    let staging = ctx.staging_buffer("bench.staging", 4);
+    let mut out = Vec::new();
+    for (rows, cols, dtype) in shapes {
+        let raw = quantize(dtype, &random((rows * cols) as usize));
+        let w = GpuMatrix::upload(ctx, "bench.w", dtype, rows as u64, cols as u64, &raw)?;
+        let x = ctx.storage_buffer_init("bench.x", bytemuck::cast_slice(&random((cols * tokens) as usize)))?;
+        let y = ctx.storage_buffer("bench.y", rows as u64 * tokens as u64 * 4)?;
+        let matvecs: Vec<(&'static str, Dispatch)> = vec![("lanes", kernels::matvec_lanes(ctx, &x, &y, &w, None, false)?), ("rows", kernels::matvec_rows(ctx, &x, &y, &w, None, false)?)];
+        let matmuls: Vec<(&'static str, Dispatch)> = vec![
+            ("tiled", kernels::matmul_tiled(ctx, &step_buf, &x, &y, &w, None, false)?),
+            ("rows", kernels::matmul_rows(ctx, &step_buf, &x, &y, &w, None, false)?),
+        ];
+        for (kernel, variants, n) in [("matvec", &matvecs, 1u32), ("matmul", &matmuls, tokens)] {
+            let step = Step { n_tokens: n, pos0: 0, seq_len: n, _pad: 0 };
+            ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
+            let launches = if n == 1 { 8 } else { 1 };
+            let mut times = vec![Vec::new(); variants.len()];
+            for (_, d) in variants.iter() {
+                time(ctx, d, &step, 1, &y, &staging).await?; // warm-up
+            }
+            for _ in 0..reps.max(1) {
+                for (i, (_, d)) in variants.iter().enumerate() {
+                    times[i].push(time(ctx, d, &step, launches, &y, &staging).await?);
+                }
+            }
+            for ((variant, _), t) in variants.iter().zip(times) {
+                let ms = median(t);
+                let rate = if n == 1 { w.bytes as f64 / ms / 1e6 } else { 2.0 * rows as f64 * cols as f64 * n as f64 / ms / 1e6 };
+                out.push(KernelTiming { kernel, variant, dtype: format!("{dtype:?}"), rows, cols, tokens: n, ms, rate });
+            }
+        }
+    }
+    ctx.check()?;
+    Ok(out)
+}
