@@ -238,7 +238,7 @@ fn layer_norm_and_gelu_match_cpu() {
 fn attention_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(13);
-        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 4, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61), (2, 2, 256, 3, 70)] {
+        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 4, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61), (2, 2, 256, 3, 70), (3, 1, 64, 19, 5)] {
             let s = AttentionShape { heads, kv_heads, head_dim, scale: 1.0 / (head_dim as f32).sqrt() };
             let n_keys = pos0 + t;
             let q = rng.vec((heads * head_dim) as usize * t, 2.0);
@@ -247,8 +247,12 @@ fn attention_matches_cpu() {
             let want = cpu::attention(&q, &kc, &vc, s, pos0);
             let step = step_buffer(ctx, t as u32, pos0 as u32);
             let out = ctx.storage_buffer("out", q.len() as u64 * 4).unwrap();
-            let d = kernels::attention(ctx, &step, &buffer(ctx, &q), &out, &buffer(ctx, &kc), &buffer(ctx, &vc), s).unwrap();
+            let (qb, kb, vb) = (buffer(ctx, &q), buffer(ctx, &kc), buffer(ctx, &vc));
+            let d = kernels::attention_tiled(ctx, &step, &qb, &out, &kb, &vb, s).unwrap();
             assert_close(&format!("attention {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
+            let out = ctx.storage_buffer("out", q.len() as u64 * 4).unwrap();
+            let d = kernels::attention_rows(ctx, &step, &qb, &out, &kb, &vb, s).unwrap();
+            assert_close(&format!("attention_rows {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
         }
     });
 }
@@ -315,6 +319,7 @@ fn every_shader_variant_validates() {
         }
         variants.push(("copy_rows.wgsl", base().u32("W", 192)));
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
+        variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
         variants.push(("gelu.wgsl", base().u32("F", 1536)));

@@ -165,6 +165,21 @@ impl GpuContext {
         Ok(out)
     }
 
+    /// Wait until all submitted work and queued writes (weight uploads) are done.
+    pub async fn wait_idle(&self) -> Result<()> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        self.queue.submit([]);
+        self.queue.on_submitted_work_done(move || {
+            let _ = tx.send(());
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
+            .map_err(|e| HearthError::Gpu(e.to_string()))?;
+        rx.await.map_err(|_| HearthError::DeviceLost("work-done callback dropped".into()))?;
+        self.check()
+    }
+
     /// Copy `bytes` of `src` to a fresh staging buffer and read them (tests, one-off reads).
     pub async fn read_buffer(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
         let staging = self.staging_buffer("readback", bytes);

@@ -25,6 +25,8 @@ pub enum Grid {
     PerToken(u32),
     /// (x, ceil(T / tile), 1).
     TokenTiles { x: u32, tile: u32 },
+    /// (ceil(T / tile), y, 1).
+    TokenTilesY { y: u32, tile: u32 },
     /// (n_sequences, 1, 1): one workgroup per sequence of an encoder batch.
     PerSequence,
 }
@@ -54,6 +56,7 @@ impl Dispatch {
             Grid::Fixed(x) => [x, 1, 1],
             Grid::PerToken(x) => [x, n_tokens, 1],
             Grid::TokenTiles { x, tile } => [x, n_tokens.div_ceil(tile), 1],
+            Grid::TokenTilesY { y, tile } => [n_tokens.div_ceil(tile), y, 1],
         }
     }
 }

@@ -88,6 +88,33 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
             }
         }
     }
+    // Attention with SmolLM2-135M's heads (9 query, 3 KV, dim 64): decode at two cache lengths,
+    // and a prefill of `tokens` tokens.
+    let shape = kernels::AttentionShape { heads: 9, kv_heads: 3, head_dim: 64, scale: 0.125 };
+    let ctx_len = 512 + tokens;
+    let mut kv = |label| ctx.storage_buffer_init(label, bytemuck::cast_slice(&random((ctx_len * 192) as usize)));
+    let (k_cache, v_cache) = (kv("bench.k")?, kv("bench.v")?);
+    let q = ctx.storage_buffer_init("bench.q", bytemuck::cast_slice(&random((tokens * 576) as usize)))?;
+    let o = ctx.storage_buffer("bench.o", tokens as u64 * 576 * 4)?;
+    let variants = [("tiled", kernels::attention_tiled(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("rows", kernels::attention_rows(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?)];
+    for (n, pos0) in [(1u32, 128u32), (1, 512), (tokens, 0)] {
+        let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
+        ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
+        let mut times = vec![Vec::new(); variants.len()];
+        for (_, d) in variants.iter() {
+            time(ctx, d, &step, 1, &o, &staging).await?;
+        }
+        for _ in 0..reps.max(1) {
+            for (i, (_, d)) in variants.iter().enumerate() {
+                times[i].push(time(ctx, d, &step, if n == 1 { 8 } else { 1 }, &o, &staging).await?);
+            }
+        }
+        for ((variant, _), t) in variants.iter().zip(times) {
+            let ms = median(t);
+            let flops = shape.heads as f64 * 64.0 * 4.0 * (0..n).map(|i| (pos0 + i + 1) as f64).sum::<f64>();
+            out.push(KernelTiming { kernel: "attention", variant, dtype: "F32".into(), rows: pos0, cols: 64, tokens: n, ms, rate: flops / ms / 1e6 });
+        }
+    }
     ctx.check()?;
     Ok(out)
 }

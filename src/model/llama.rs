@@ -296,7 +296,7 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
         p.push(kernels::rope(ctx, &s.step, &s.q, &s.q_rot, &s.rope_table, q_shape, false)?);
         p.push(kernels::rope(ctx, &s.step, &s.k, &b.k_cache, &s.rope_table, k_shape, true)?);
         p.push(kernels::copy_rows(ctx, &s.step, &s.v, &b.v_cache, c.n_head_kv * c.head_dim)?);
-        p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn)?);
+        p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
         p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
         p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
         p.push(mm(&s.xn, &s.gate, &b.ffn_gate, false)?);

@@ -153,7 +153,8 @@ impl TextEngine {
         drop(g);
         let file_bytes = file.len() as u64;
         drop(file);
-        ctx.check().map_err(js_error)?;
+        // Ready means the weights are on the GPU (and a failed upload is reported now).
+        ctx.wait_idle().await.map_err(js_error)?;
         let c = &model.llama.config;
         let info = Info {
             task: "text-generation",

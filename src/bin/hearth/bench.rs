@@ -85,9 +85,9 @@ async fn prompt_case(model: &mut TextModel, ids: &[u32], args: &BenchArgs, limit
     }))
 }
 
-/// A llama-family GGUF with 2 layers of width 64 and random f32 weights (no tokenizer: the
-/// overhead measurement drives `Llama` with ids).
-pub fn tiny_llama() -> Vec<u8> {
+/// A llama-family GGUF with `layers` layers of width 64 and random f32 weights (no tokenizer:
+/// the overhead measurement drives `Llama` with ids).
+pub fn tiny_llama(layers: u32) -> Vec<u8> {
     let (d, ff, vocab, heads, kv_heads) = (64u64, 128u64, 256u64, 4u32, 2u32);
     let kvd = d / heads as u64 * kv_heads as u64;
     let mut seed = 0x9e3779b97f4a7c15u64;
@@ -101,7 +101,7 @@ pub fn tiny_llama() -> Vec<u8> {
     };
     let mut w = GgufWriter::default();
     w.meta("general.architecture", Value::String("llama".into()))
-        .meta("llama.block_count", Value::U32(2))
+        .meta("llama.block_count", Value::U32(layers))
         .meta("llama.embedding_length", Value::U32(d as u32))
         .meta("llama.feed_forward_length", Value::U32(ff as u32))
         .meta("llama.attention.head_count", Value::U32(heads))
@@ -110,7 +110,7 @@ pub fn tiny_llama() -> Vec<u8> {
     let ones = (0..d).flat_map(|_| 1f32.to_le_bytes()).collect::<Vec<u8>>();
     w.tensor("token_embd.weight", &[d, vocab], 0, values(d * vocab, 0.5));
     w.tensor("output_norm.weight", &[d], 0, ones.clone());
-    for l in 0..2 {
+    for l in 0..layers {
         let n = |s: &str| format!("blk.{l}.{s}.weight");
         w.tensor(&n("attn_norm"), &[d], 0, ones.clone());
         w.tensor(&n("ffn_norm"), &[d], 0, ones.clone());
@@ -121,10 +121,9 @@ pub fn tiny_llama() -> Vec<u8> {
     w.to_bytes()
 }
 
-/// Per-token fixed cost: decode steps of the tiny model, whose GPU work is negligible, so the
-/// time is recording + submit + wait + read-back of the logits.
-async fn overhead(ctx: Arc<GpuContext>) -> Result<Json> {
-    let file = tiny_llama();
+/// Decode steps of a tiny generated model (GPU work negligible): (µs per token, dispatches).
+async fn tiny_decode(ctx: Arc<GpuContext>, layers: u32) -> Result<(f64, usize)> {
+    let file = tiny_llama(layers);
     let g = hearth::gguf::parse(&file)?;
     let mut llama = hearth::Llama::load(ctx, &g, &file, &LlamaOptions::default())?;
     let prompt: Vec<u32> = (0..16).collect();
@@ -133,16 +132,24 @@ async fn overhead(ctx: Arc<GpuContext>) -> Result<Json> {
     let mut next = 0u32;
     for _ in 0..64 {
         let t = Instant::now();
-        let logits = llama.forward(&[next]).await?;
-        next = hearth::generate::argmax(&logits);
+        next = llama.forward_argmax(&[next]).await?;
         times.push(ms(t) * 1e3);
     }
+    Ok((median(times), llama.decode_dispatches()))
+}
+
+/// Per-token fixed cost: the greedy decode step of a 2-layer model (recording + submit + wait +
+/// 4-byte read-back + launching each kernel), and per launch, from a 2- vs 16-layer model.
+async fn overhead(ctx: Arc<GpuContext>) -> Result<Json> {
+    let (t2, d2) = tiny_decode(ctx.clone(), 2).await?;
+    let (t16, d16) = tiny_decode(ctx, 16).await?;
     Ok(json!({
         "model": "generated llama, 2 layers, width 64, vocab 256",
-        "dispatches_per_token": llama.decode_dispatches(),
+        "dispatches_per_token": d2,
         "submits_per_token": 1,
-        "per_token_us": round(median(times.clone()), 1),
-        "per_token_us_min": round(times.iter().cloned().fold(f64::INFINITY, f64::min), 1),
+        "per_token_us": round(t2, 1),
+        "per_dispatch_us": round((t16 - t2) / (d16 - d2) as f64, 1),
+        "per_token_us_16_layers": round(t16, 1),
     }))
 }
 
@@ -187,6 +194,26 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
     }))
 }
 
+/// Where load time goes: parsing, the tokenizer, weights + pipelines (a throwaway load on a
+/// device of its own, so no pipeline comes from the first load's cache).
+async fn load_phases(no_f16: bool, file: &[u8]) -> Result<Json> {
+    let ctx = GpuContext::new(&GpuOptions { no_f16 }).await?;
+    let t = Instant::now();
+    let g = hearth::gguf::parse(file)?;
+    let parse = ms(t);
+    let t = Instant::now();
+    hearth::tokenizer::Tokenizer::from_gguf(&g)?;
+    let tokenizer = ms(t);
+    let t = Instant::now();
+    let llama = hearth::Llama::load(ctx.clone(), &g, file, &LlamaOptions::default())?;
+    let build = ms(t);
+    let t = Instant::now();
+    ctx.wait_idle().await?;
+    let upload_wait = ms(t);
+    drop(llama);
+    Ok(json!({ "parse": round(parse, 1), "tokenizer": round(tokenizer, 1), "weights_and_pipelines": round(build, 1), "upload_wait": round(upload_wait, 1) }))
+}
+
 pub async fn run(args: &BenchArgs) -> Result<Json> {
     let prompts = json_file(&args.prompts)?;
     let ids = |key: &str| -> Result<Vec<u32>> {
@@ -202,9 +229,10 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;
     let t = Instant::now();
     let mut model = TextModel::load(ctx.clone(), &file, None, &LlamaOptions::default())?;
-    // Ready = the weights are on the GPU (a 1-token forward has waited for the uploads).
-    model.llama.forward(&[0]).await?;
+    // Ready = the weights are on the GPU and every pipeline is built.
+    ctx.wait_idle().await?;
     let load_ms = ms(t);
+    let phases = load_phases(args.no_f16, &file).await?;
     // Warm-up: a short prefill and a few decode steps (first-use costs of every pipeline).
     generate(&mut model, &ids("p128")?[..16], 3).await?;
     let p128 = prompt_case(&mut model, &ids("p128")?, args, &limits).await?;
@@ -233,6 +261,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
         "model": { "file": args.model, "file_bytes": file.len(), "context": llama.context, "cost": llama.cost },
         "device_ms": round(device_ms, 1),
         "load_ms": round(load_ms, 1),
+        "load_phases_ms": phases,
         "gpu_bytes": llama.gpu_bytes,
         "kv_bytes": llama.kv_bytes,
         // The target: GPU memory ≤ 1.1 × file + KV cache.

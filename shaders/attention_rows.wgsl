@@ -1,0 +1,61 @@
+// Causal grouped-query attention, one query row per invocation, without workgroup memory or
+// barriers (for CPU-emulated adapters, where a workgroup's invocations run as SIMD lanes and a
+// barrier is a fiber or coroutine switch):
+//   out[t, h, :] = Σ_{j ≤ pos0+t} softmax_j(SCALE · q[t, h]·k[j, g]) · v[j, g],  g = h / (H / KVH)
+// A workgroup holds 8 consecutive tokens of one head, so at every key all its invocations read
+// the same K and V addresses (broadcast loads); an online (running max, running sum) softmax
+// keeps q, the accumulator and two scalars per invocation, for any context length. Lanes whose
+// causal window ended sit out the remaining keys (their probabilities are 0).
+// Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
+// Dispatch: (ceil(T / 8), H). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
+#include "common/step.wgsl"
+@group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
+
+const HD4: u32 = HD / 4u;
+const NEG: f32 = -3.0e38;
+
+@compute @workgroup_size(8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let h = wid.y;
+    let g = h / (H / KVH);
+    let t0 = wid.x * 8u;
+    let t = min(t0 + lid.x, step.n_tokens - 1u);
+    // Keys every lane of the workgroup needs: up to the last token's position.
+    let n_keys = step.pos0 + min(t0 + 8u, step.n_tokens);
+    let mine = step.pos0 + t + 1u;
+    let qbase = (t * H + h) * HD4;
+    var qv: array<vec4<f32>, HD4>;
+    for (var d = 0u; d < HD4; d++) {
+        qv[d] = q[qbase + d] * SCALE;
+    }
+    var acc: array<vec4<f32>, HD4>;
+    for (var d = 0u; d < HD4; d++) {
+        acc[d] = vec4<f32>(0.0);
+    }
+    var m = NEG;
+    var l = 0.0;
+    for (var j = 0u; j < n_keys; j++) {
+        let kbase = (j * KVH + g) * HD4;
+        var s4 = vec4<f32>(0.0);
+        for (var d = 0u; d < HD4; d++) {
+            s4 += qv[d] * k_cache[kbase + d];
+        }
+        let s = select(NEG, s4.x + s4.y + s4.z + s4.w, j < mine);
+        let m_new = max(m, s);
+        let corr = exp(m - m_new);
+        let p = select(0.0, exp(s - m_new), j < mine);
+        l = l * corr + p;
+        for (var d = 0u; d < HD4; d++) {
+            acc[d] = acc[d] * corr + p * v_cache[kbase + d];
+        }
+        m = m_new;
+    }
+    if t0 + lid.x < step.n_tokens {
+        for (var d = 0u; d < HD4; d++) {
+            out[qbase + d] = acc[d] / l;
+        }
+    }
+}
