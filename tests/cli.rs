@@ -140,3 +140,38 @@ fn chat_sampling_stop_and_usage() {
     assert_eq!(code, 1);
     assert!(stderr.contains("temperature"), "{stderr}");
 }
+
+#[test]
+fn bench_json_contract() {
+    // Short stand-ins for ../shared/peers/prompts.json and sentences.json (same shape).
+    let ids: Vec<u32> = (1000..1048).collect();
+    let prompts = tempfile_path::write(&serde_json::json!({ "p128": { "n": 16, "tokens": &ids[..16] }, "p512": { "n": 48, "tokens": ids } }).to_string());
+    let sentences = tempfile_path::write(&serde_json::json!({ "sentences": ["A cat sleeps in the sun.", "The train was late.", "Rain fell all night on the quiet town."] }).to_string());
+    let model = smollm_path();
+    let minilm = root().join("models/all-MiniLM-L6-v2");
+    let (code, j, err) = hearth(&[
+        "bench", "--model", model.to_str().unwrap(), "--prompts", prompts.0.to_str().unwrap(),
+        "--embed-model", minilm.to_str().unwrap(), "--sentences", sentences.0.to_str().unwrap(),
+        "--decode", "3", "--limits-mib", "8",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(j["adapter"]["name"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(j["limits"]["read_GBps"].as_f64().unwrap() > 0.0 && j["limits"]["fma_GFLOPs"].as_f64().unwrap() > 0.0);
+    for (case, n) in [("p128", 16), ("p512", 48)] {
+        let c = &j[case];
+        assert_eq!(c["prompt_tokens"], n);
+        assert_eq!(c["decode_tokens"], 3, "end-of-generation is ignored: exactly --decode tokens");
+        for k in ["prefill_tok_s", "decode_tok_s", "ttft_ms", "tpot_ms", "prefill_limit_tok_s", "decode_limit_tok_s", "prefill_fraction", "decode_fraction"] {
+            assert!(c[k].as_f64().is_some_and(|v| v > 0.0), "{case}.{k} = {}", c[k]);
+        }
+    }
+    assert!(j["load_ms"].as_f64().unwrap() > 0.0);
+    // GPU memory target: at most 1.1 × the file + the KV cache.
+    assert!(j["gpu_bytes"].as_u64().unwrap() <= j["gpu_bytes_budget"].as_u64().unwrap(), "{} > {}", j["gpu_bytes"], j["gpu_bytes_budget"]);
+    let e = &j["embeddings"];
+    assert_eq!(e["sentences"], 3);
+    assert!(e["batch1_sentences_s"].as_f64().unwrap() > 0.0 && e["batch32_sentences_s"].as_f64().unwrap() > 0.0);
+    assert!(j["overhead"]["per_token_us"].as_f64().unwrap() > 0.0);
+    assert!(j["overhead"]["dispatches_per_token"].as_u64().unwrap() > 0);
+    assert!(j["profile_ms"]["decode_at_128"].as_array().is_some_and(|a| !a.is_empty()));
+}

@@ -1,7 +1,7 @@
 // Unit tests of the TypeScript layer that need no GPU: request validation and error mapping.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { engineRequest, validateInput, validateMessages, DEFAULT_MAX_TOKENS } from "../dist/validate.js";
+import { engineRequest, validateInput, validateMessages, validatePrompt, DEFAULT_MAX_TOKENS } from "../dist/validate.js";
 import { AbortError, ContextOverflowError, errorFromCode, GPULimitError, HearthError, InternalError, InvalidArgumentError, ModelFormatError, toHearthError, WebGPUUnavailableError } from "../dist/errors.js";
 
 const invalid = (f, pattern) => assert.throws(f, (e) => e instanceof InvalidArgumentError && e.name === "InvalidArgument" && pattern.test(e.message));
@@ -10,8 +10,19 @@ test("defaults: greedy, no stop strings, no logprobs", () => {
   const r = engineRequest({});
   assert.deepEqual(r, {
     max_tokens: DEFAULT_MAX_TOKENS, temperature: 0, top_k: 0, top_p: 1, min_p: 0, repeat_penalty: 1,
-    presence_penalty: 0, frequency_penalty: 0, seed: undefined, stop: [], top_logprobs: undefined, logit_bias: [],
+    presence_penalty: 0, frequency_penalty: 0, seed: undefined, stop: [], top_logprobs: undefined, logit_bias: [], ignore_eos: false,
   });
+});
+
+test("prompts are text or token ids; ignore_eos is a boolean", () => {
+  assert.equal(validatePrompt("hi"), "hi");
+  assert.deepEqual(validatePrompt([1, 2, 3]), [1, 2, 3]);
+  invalid(() => validatePrompt([]), /empty/);
+  invalid(() => validatePrompt([1, -2]), /token ids/);
+  invalid(() => validatePrompt([1.5]), /token ids/);
+  invalid(() => validatePrompt(42), /string or an array of token ids/);
+  assert.equal(engineRequest({ ignore_eos: true }).ignore_eos, true);
+  invalid(() => engineRequest({ ignore_eos: "yes" }), /ignore_eos/);
 });
 
 test("OpenAI options map to the engine's names", () => {

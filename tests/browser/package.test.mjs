@@ -236,6 +236,23 @@ test("a second load comes from the cache: no network request for the model", asy
   assert.deepEqual(out.ids, llmCase("en_simple").greedy_ids.slice(0, 2));
 });
 
+test("token-id prompts, ignore_eos and the adapter's measured limits (what the benchmark page uses)", async () => {
+  const en = llmCase("en_simple");
+  const out = await inPage(async ({ measureDeviceLimits }, { ids }) => {
+    const r = await llm.completions.create({ prompt: ids, max_tokens: 4, ignore_eos: true });
+    const limits = await measureDeviceLimits(8, 1);
+    return { r, limits, info: llm.info };
+  }, { ids: en.ids });
+  assert.equal(out.thrown, undefined, JSON.stringify(out.thrown));
+  assert.deepEqual(out.r.choices[0].token_ids, en.greedy_ids.slice(0, 4), "the ids of the golden prompt give the golden continuation");
+  assert.equal(out.r.usage.prompt_tokens, en.ids.length);
+  assert.ok(out.limits.read_gbps > 0 && out.limits.fma_gflops > 0, JSON.stringify(out.limits));
+  assert.equal(out.limits.read_mib, 8);
+  assert.ok(out.info.cost.weight_bytes > 0 && out.info.kv_bytes > 0);
+  assert.ok(out.info.gpu_bytes <= 1.1 * out.info.file_bytes + out.info.kv_bytes, `GPU memory ${out.info.gpu_bytes} within 1.1 × file + KV`);
+  log(`limits in Chromium: read ${out.limits.read_gbps.toFixed(3)} GB/s, FMA ${out.limits.fma_gflops.toFixed(2)} GFLOP/s`);
+});
+
 test("without WebGPU, loading fails with WebGPUUnavailable and says what is needed", async () => {
   const plain = await launch({ webgpu: false });
   try {
