@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 log "native: hearth bench"
 ./target/release/hearth bench --model models/SmolLM2-135M-Instruct.Q4_1.gguf \
   --prompts "$PEERS_SRC/prompts.json" --embed-model models/all-MiniLM-L6-v2 --sentences "$PEERS_SRC/sentences.json" \
-  --decode "$DECODE" > "$OUT/native.json"
+  --decode "$DECODE" --runs "${RUNS_NATIVE:-3}" > "$OUT/native.json"
 
 log "browser: bench/page.html in headless Chromium"
 node bench/browser.mjs --decode "$DECODE" --peers "$PEERS_SRC" > "$OUT/browser.json"

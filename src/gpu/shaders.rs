@@ -18,6 +18,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("rope.wgsl", include_str!("../../shaders/rope.wgsl")),
     ("copy_rows.wgsl", include_str!("../../shaders/copy_rows.wgsl")),
     ("attention_rows.wgsl", include_str!("../../shaders/attention_rows.wgsl")),
+    ("attention_split.wgsl", include_str!("../../shaders/attention_split.wgsl")),
     ("attention.wgsl", include_str!("../../shaders/attention.wgsl")),
     ("swiglu.wgsl", include_str!("../../shaders/swiglu.wgsl")),
     ("layer_norm.wgsl", include_str!("../../shaders/layer_norm.wgsl")),

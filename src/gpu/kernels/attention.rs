@@ -11,15 +11,16 @@ pub struct AttentionShape {
     pub scale: f32,
 }
 
-/// Causal attention over the KV cache, the variant measured fastest (`hearth bench-kernels`):
-/// `attention_rows` for prefill on CPU emulations (3–6× faster there: lavapipe 7.6 vs 48 ms,
-/// SwiftShader 32 vs 104 ms for 128 tokens), `attention_tiled` for decode (one query row
-/// leaves the rows variant's lanes idle) and on GPUs.
+/// Causal attention over the KV cache, the variant measured fastest (`hearth bench-kernels`).
+/// On CPU emulations: prefill `attention_rows` (lavapipe 7.6 vs 48 ms, SwiftShader 32 vs
+/// 104 ms for 128 tokens against the tiled kernel), decode `attention_split` (one query row
+/// leaves the rows variant's lanes idle; at 512 cached tokens 0.8 vs 1.8–3.7 ms on lavapipe,
+/// 4.8 vs 7.3 ms on SwiftShader). On GPUs `attention_tiled` (shared-memory tiles).
 pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, decode: bool) -> Result<Dispatch> {
-    if ctx.emulated() && !decode {
-        attention_rows(ctx, step, q, out, k_cache, v_cache, s)
-    } else {
-        attention_tiled(ctx, step, q, out, k_cache, v_cache, s)
+    match (ctx.emulated(), decode) {
+        (true, false) => attention_rows(ctx, step, q, out, k_cache, v_cache, s),
+        (true, true) => attention_split(ctx, step, q, out, k_cache, v_cache, s),
+        (false, _) => attention_tiled(ctx, step, q, out, k_cache, v_cache, s),
     }
 }
 
@@ -29,6 +30,15 @@ pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, o
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
     let p = ctx.pipeline("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
+}
+
+/// A workgroup per query row, its keys split across the invocations (`shaders/attention_split.wgsl`).
+pub fn attention_split(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    check(&s)?;
+    let wg = 2048 / s.head_dim.max(1); // WG · HD/4 vec4 partial accumulators ≤ 8 KiB
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("WG", wg.clamp(1, 32));
+    let p = ctx.pipeline("attention_split.wgsl", defines)?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
 }
 
 /// A workgroup per query row, keys in shared-memory tiles (`shaders/attention.wgsl`).

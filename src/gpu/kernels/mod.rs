@@ -14,7 +14,7 @@ mod rope;
 mod swiglu;
 
 pub use argmax::argmax;
-pub use attention::{attention, attention_rows, attention_tiled, encoder_attention, AttentionShape};
+pub use attention::{attention, attention_rows, attention_split, attention_tiled, encoder_attention, AttentionShape};
 pub use copy_rows::copy_rows;
 pub use embed::embed;
 pub use gelu::gelu;
