@@ -180,24 +180,33 @@ fn rope_matches_cpu() {
                 let d = kernels::rope(ctx, &step, &xb, &cache, &tb, shape, true).unwrap();
                 let got = run(ctx, &[d], t as u32, &cache, ctx_len as usize * row);
                 assert_close("rope to cache", &got[pos0 as usize * row..][..x.len()], &want, 1e-6);
+                // The fused q/k/v step: x as q (H heads), k with KVH = 1 head, v copied.
+                let kv_shape = RopeShape { heads: 1, ..shape };
+                let k = rng.vec(head_dim as usize * t, 2.0);
+                let v = rng.vec(head_dim as usize * t, 2.0);
+                let want_k = cpu::rope(&k, kv_shape, pos0, &table);
+                let kv_row = head_dim as usize;
+                let (kb, vb) = (buffer(ctx, &k), buffer(ctx, &v));
+                let q_rot = ctx.storage_buffer("q_rot", x.len() as u64 * 4).unwrap();
+                let k_cache = ctx.storage_buffer("k_cache", (ctx_len as usize * kv_row * 4) as u64).unwrap();
+                let v_cache = ctx.storage_buffer("v_cache", (ctx_len as usize * kv_row * 4) as u64).unwrap();
+                let d = kernels::rope_qkv(ctx, &step, &xb, &q_rot, &kb, &k_cache, &vb, &v_cache, &tb, shape, 1).unwrap();
+                assert_close("rope_qkv q", &run(ctx, &[d], t as u32, &q_rot, x.len()), &want, 1e-6);
+                let got_k = pollster::block_on(ctx.read_buffer(&k_cache, (ctx_len as usize * kv_row * 4) as u64)).unwrap();
+                let got_k: &[f32] = bytemuck::cast_slice(&got_k);
+                assert_close("rope_qkv k", &got_k[pos0 as usize * kv_row..][..k.len()], &want_k, 1e-6);
+                let got_v = pollster::block_on(ctx.read_buffer(&v_cache, (ctx_len as usize * kv_row * 4) as u64)).unwrap();
+                let got_v: &[f32] = bytemuck::cast_slice(&got_v);
+                assert_eq!(&got_v[pos0 as usize * kv_row..][..v.len()], &v[..], "rope_qkv v copied exactly");
             }
         }
     });
 }
 
 #[test]
-fn copy_rows_and_swiglu_match_cpu() {
+fn swiglu_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(9);
-        let (w, t, pos0) = (193usize, 3u32, 4u32);
-        let src = rng.vec(w * t as usize, 1.0);
-        let mut want = vec![0.0; w * 10];
-        cpu::copy_rows(&mut want, &src, w, pos0 as usize);
-        let (sb, step) = (buffer(ctx, &src), step_buffer(ctx, t, pos0));
-        let dst = buffer(ctx, &vec![0.0; w * 10]);
-        let d = kernels::copy_rows(ctx, &step, &sb, &dst, w as u32).unwrap();
-        assert_close("copy_rows", &run(ctx, &[d], t, &dst, w * 10), &want, 0.0);
-
         for (f, t) in [(4, 1), (4100, 3)] {
             let gate = rng.vec(f * t, 8.0);
             let up = rng.vec(f * t, 2.0);
@@ -318,9 +327,9 @@ fn every_shader_variant_validates() {
         for neox in [false, true] {
             for cache in [false, true] {
                 variants.push(("rope.wgsl", base().u32("H", 9).u32("HD", 64).u32("N_ROT", 64).flag_if(neox, "NEOX").flag_if(cache, "TO_CACHE")));
+                variants.push(("rope_qkv.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).u32("N_ROT", 32).flag_if(neox, "NEOX")));
             }
         }
-        variants.push(("copy_rows.wgsl", base().u32("W", 192)));
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", 32)));
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));

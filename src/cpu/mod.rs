@@ -80,11 +80,6 @@ pub fn swiglu(gate: &[f32], up: &[f32]) -> Vec<f32> {
     gate.iter().zip(up).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect()
 }
 
-/// dst[pos0 + t, :] = src[t, :]
-pub fn copy_rows(dst: &mut [f32], src: &[f32], width: usize, pos0: usize) {
-    dst[pos0 * width..][..src.len()].copy_from_slice(src);
-}
-
 /// out[r, :] = (x[r, :] − mean) / sqrt(var + eps) · gamma + beta   (biased variance, f64 sums)
 pub fn layer_norm(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32) -> Vec<f32> {
     let n = gamma.len();

@@ -1,10 +1,12 @@
 //! The llama-family decoder on the GPU. `Llama::load` uploads the weights (still quantized),
-//! allocates the run state (activations, KV cache, RoPE table) and records both forward
-//! programs once: prefill (tiled matrix-matrix kernels) and decode (matrix-vector kernels).
+//! allocates the run state (activations for `batch` tokens, KV cache, RoPE table) and records
+//! both forward programs once, with the kernel variants chosen for the adapter: prefill
+//! (matrix-matrix kernels, prompts longer than `batch` run in chunks) and decode
+//! (matrix-vector kernels; greedy picks can stay on the GPU, `forward_argmax`).
 //! `forward` then writes ids + one `Step` uniform, replays a program in one compute pass and
 //! one submit, and reads back the last position's logits.
 //!
-//! Per block: rms_norm → q/k/v → rope (k straight into the cache) → v append → attention
+//! Per block: rms_norm → q/k/v → rope_qkv (rope q; k and v straight into the cache) → attention
 //! → o (+= residual) → rms_norm → gate/up → swiglu → down (+= residual).
 
 use super::config::LlamaConfig;
@@ -285,7 +287,6 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
         if decode { kernels::matvec(ctx, x, y, w, None, acc) } else { kernels::matmul(ctx, &s.step, x, y, w, None, acc) }
     };
     let q_shape = RopeShape { heads: c.n_head, head_dim: c.head_dim, n_rot: c.n_rot, mode: c.rope_mode };
-    let k_shape = RopeShape { heads: c.n_head_kv, ..q_shape };
     let attn = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, scale: 1.0 / (c.head_dim as f32).sqrt() };
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
@@ -293,9 +294,7 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
         p.push(mm(&s.xn, &s.q, &b.attn_q, false)?);
         p.push(mm(&s.xn, &s.k, &b.attn_k, false)?);
         p.push(mm(&s.xn, &s.v, &b.attn_v, false)?);
-        p.push(kernels::rope(ctx, &s.step, &s.q, &s.q_rot, &s.rope_table, q_shape, false)?);
-        p.push(kernels::rope(ctx, &s.step, &s.k, &b.k_cache, &s.rope_table, k_shape, true)?);
-        p.push(kernels::copy_rows(ctx, &s.step, &s.v, &b.v_cache, c.n_head_kv * c.head_dim)?);
+        p.push(kernels::rope_qkv(ctx, &s.step, &s.q, &s.q_rot, &s.k, &b.k_cache, &s.v, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
         p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
         p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
         p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);

@@ -3,7 +3,6 @@
 
 mod argmax;
 mod attention;
-mod copy_rows;
 mod embed;
 mod gelu;
 mod layer_norm;
@@ -15,12 +14,11 @@ mod swiglu;
 
 pub use argmax::argmax;
 pub use attention::{attention, attention_rows, attention_split, attention_tiled, encoder_attention, AttentionShape};
-pub use copy_rows::copy_rows;
 pub use embed::embed;
 pub use gelu::gelu;
 pub use layer_norm::layer_norm;
 pub use matmul::{matmul, matmul_rows, matmul_tiled, matvec, matvec_lanes, matvec_rows};
 pub use pool::{add_rows, pool, Pooling};
 pub use rms_norm::rms_norm;
-pub use rope::{rope, rope_table, RopeMode, RopeShape};
+pub use rope::{rope, rope_qkv, rope_table, RopeMode, RopeShape};
 pub use swiglu::swiglu;
