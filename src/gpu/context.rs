@@ -165,19 +165,13 @@ impl GpuContext {
         Ok(out)
     }
 
-    /// Wait until all submitted work and queued writes (weight uploads) are done.
+    /// Wait until all submitted work and queued writes (weight uploads) are done: a 4-byte
+    /// copy queued behind them, read back (a buffer map resolves promptly in browsers, where
+    /// `onSubmittedWorkDone` was seen to lag by seconds).
     pub async fn wait_idle(&self) -> Result<()> {
-        let (tx, rx) = futures_channel::oneshot::channel();
-        self.queue.submit([]);
-        self.queue.on_submitted_work_done(move || {
-            let _ = tx.send(());
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        self.device
-            .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
-            .map_err(|e| HearthError::Gpu(e.to_string()))?;
-        rx.await.map_err(|_| HearthError::DeviceLost("work-done callback dropped".into()))?;
-        self.check()
+        let probe = self.storage_buffer("idle.probe", 4)?;
+        self.read_buffer(&probe, 4).await?;
+        Ok(())
     }
 
     /// Copy `bytes` of `src` to a fresh staging buffer and read them (tests, one-off reads).

@@ -237,6 +237,21 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     generate(&mut model, &ids("p128")?[..16], 3).await?;
     let p128 = prompt_case(&mut model, &ids("p128")?, args, &limits).await?;
     let p512 = prompt_case(&mut model, &ids("p512")?, args, &limits).await?;
+    // The greedy pick on the GPU (4-byte read-back) against reading all logits and picking on
+    // the CPU: decode steps alternating between the two, after the 128-token prompt.
+    model.llama.reset();
+    model.llama.forward(&ids("p128")?).await?;
+    let (mut full, mut picked) = (Vec::new(), Vec::new());
+    let mut next = 0u32;
+    for _ in 0..8 {
+        let t = Instant::now();
+        next = hearth::generate::argmax(&model.llama.forward(&[next]).await?);
+        full.push(ms(t));
+        let t = Instant::now();
+        next = model.llama.forward_argmax(&[next]).await?;
+        picked.push(ms(t));
+    }
+    let greedy = json!({ "logits_readback_ms": round(median(full), 2), "gpu_argmax_ms": round(median(picked), 2) });
     // Where the time goes: each kernel family timed alone (a submit and wait per launch).
     model.llama.reset();
     let rounded = |v: Vec<(&'static str, f64)>| v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect::<Vec<_>>();
@@ -269,6 +284,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
         "gpu_bytes_without_kv_over_file": round((llama.gpu_bytes - llama.kv_bytes) as f64 / file.len() as f64, 4),
         "p128": p128,
         "p512": p512,
+        "decode_step_ms": greedy,
         "profile_ms": { "prefill_128": prefill_profile, "decode_at_128": rounded(decode_profile) },
     });
     drop(model);
