@@ -7,10 +7,7 @@
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-#ifdef BIAS
-@group(0) @binding(6) var<storage, read> bias: array<f32>;
-#endif
+#include "common/output.wgsl"
 
 const TILE: u32 = 32u;
 const KQ: u32 = 8u; // quads per k-step (32 columns)
@@ -63,15 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         for (var j = 0u; j < 4u; j++) {
             let n = n0 + tx + 8u * j;
             if n < W_N {
-                var v = acc[i][j];
-#ifdef BIAS
-                v += bias[n];
-#endif
-#ifdef ACCUMULATE
-                y[t * W_N + n] += v;
-#else
-                y[t * W_N + n] = v;
-#endif
+                store_y(t, n, acc[i][j]);
             }
         }
     }

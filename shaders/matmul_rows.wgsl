@@ -10,10 +10,7 @@
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-#ifdef BIAS
-@group(0) @binding(6) var<storage, read> bias: array<f32>;
-#endif
+#include "common/output.wgsl"
 
 fn x_block(t: u32, b: u32) -> array<vec4<f32>, 8> {
     let i = t * W_K4 + b * 8u;
@@ -37,15 +34,7 @@ fn quads4(row: u32, q: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec
 
 fn store(t: u32, n: u32, v: f32) {
     if t < step.n_tokens && n < W_N {
-        var o = v;
-#ifdef BIAS
-        o += bias[n];
-#endif
-#ifdef ACCUMULATE
-        y[t * W_N + n] += o;
-#else
-        y[t * W_N + n] = o;
-#endif
+        store_y(t, n, v);
     }
 }
 

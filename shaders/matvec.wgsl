@@ -8,10 +8,7 @@
 // BIAS adds bias[n]; ACCUMULATE adds into y (fused residual add).  CPU reference: cpu::matmul.
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-#ifdef BIAS
-@group(0) @binding(6) var<storage, read> bias: array<f32>;
-#endif
+#include "common/output.wgsl"
 
 const GROUPS: u32 = 8u;
 const LANES: u32 = 8u;
@@ -46,14 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             for (var l = 0u; l < LANES; l++) {
                 s += partial[g * LANES + l][lane];
             }
-#ifdef BIAS
-            s += bias[n];
-#endif
-#ifdef ACCUMULATE
-            y[t * W_N + n] += s;
-#else
-            y[t * W_N + n] = s;
-#endif
+            store_y(t, n, s);
         }
     }
 }

@@ -7,24 +7,13 @@
 // Dispatch: (ceil(W_N / (4·WG)), T).  CPU reference: cpu::matmul.
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-#ifdef BIAS
-@group(0) @binding(6) var<storage, read> bias: array<f32>;
-#endif
+#include "common/output.wgsl"
 
 const WG: u32 = 8u;
 
 fn store(t: u32, n: u32, v: f32) {
     if n < W_N {
-        var o = v;
-#ifdef BIAS
-        o += bias[n];
-#endif
-#ifdef ACCUMULATE
-        y[t * W_N + n] += o;
-#else
-        y[t * W_N + n] = o;
-#endif
+        store_y(t, n, v);
     }
 }
 
