@@ -5,6 +5,7 @@
 //! (matvec) and GFLOP/s (matmul). Natively: `hearth bench-kernels`; in the browser: the wasm
 //! export `benchmarkKernels`.
 
+use super::limits::median;
 use super::{encode, kernels, Dispatch, GpuContext, GpuMatrix, Step};
 use crate::error::Result;
 use crate::quant::{quantize, DType};
@@ -23,11 +24,6 @@ pub struct KernelTiming {
     pub rate: f64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// `launches` back-to-back copies of `d` in one pass, one submit, waited for: ms per launch.
 async fn time(ctx: &GpuContext, d: &Dispatch, step: &Step, launches: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<f64> {
     let mut enc = ctx.device.create_command_encoder(&Default::default());
@@ -39,6 +35,23 @@ async fn time(ctx: &GpuContext, d: &Dispatch, step: &Step, launches: usize, prob
     ctx.queue.submit([enc.finish()]);
     ctx.read_staging(staging, 4).await?;
     Ok(t.elapsed().as_secs_f64() * 1e3 / launches as f64)
+}
+
+/// Median ms per launch of each variant: one warm-up each, then `reps` rounds interleaved, so
+/// a shared machine's noise hits all variants alike. Decode-sized launches (one token) are
+/// batched 8 to a submit.
+async fn time_variants(ctx: &GpuContext, variants: &[(&'static str, Dispatch)], step: &Step, reps: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<Vec<f64>> {
+    let launches = if step.n_tokens == 1 { 8 } else { 1 };
+    for (_, d) in variants {
+        time(ctx, d, step, 1, probe, staging).await?;
+    }
+    let mut times = vec![Vec::new(); variants.len()];
+    for _ in 0..reps.max(1) {
+        for (i, (_, d)) in variants.iter().enumerate() {
+            times[i].push(time(ctx, d, step, launches, probe, staging).await?);
+        }
+    }
+    Ok(times.into_iter().map(median).collect())
 }
 
 /// Time every variant `reps` times (interleaved) on SmolLM2-135M's matrix shapes.
@@ -71,18 +84,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
         for (kernel, variants, n) in [("matvec", &matvecs, 1u32), ("matmul", &matmuls, tokens)] {
             let step = Step { n_tokens: n, pos0: 0, seq_len: n, _pad: 0 };
             ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
-            let launches = if n == 1 { 8 } else { 1 };
-            let mut times = vec![Vec::new(); variants.len()];
-            for (_, d) in variants.iter() {
-                time(ctx, d, &step, 1, &y, &staging).await?; // warm-up
-            }
-            for _ in 0..reps.max(1) {
-                for (i, (_, d)) in variants.iter().enumerate() {
-                    times[i].push(time(ctx, d, &step, launches, &y, &staging).await?);
-                }
-            }
-            for ((variant, _), t) in variants.iter().zip(times) {
-                let ms = median(t);
+            for ((variant, _), ms) in variants.iter().zip(time_variants(ctx, variants, &step, reps, &y, &staging).await?) {
                 let rate = if n == 1 { w.bytes as f64 / ms / 1e6 } else { 2.0 * rows as f64 * cols as f64 * n as f64 / ms / 1e6 };
                 out.push(KernelTiming { kernel, variant, dtype: format!("{dtype:?}"), rows, cols, tokens: n, ms, rate });
             }
@@ -100,17 +102,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
     for (n, pos0) in [(1u32, 128u32), (1, 512), (tokens, 0)] {
         let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
         ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
-        let mut times = vec![Vec::new(); variants.len()];
-        for (_, d) in variants.iter() {
-            time(ctx, d, &step, 1, &o, &staging).await?;
-        }
-        for _ in 0..reps.max(1) {
-            for (i, (_, d)) in variants.iter().enumerate() {
-                times[i].push(time(ctx, d, &step, if n == 1 { 8 } else { 1 }, &o, &staging).await?);
-            }
-        }
-        for ((variant, _), t) in variants.iter().zip(times) {
-            let ms = median(t);
+        for ((variant, _), ms) in variants.iter().zip(time_variants(ctx, &variants, &step, reps, &o, &staging).await?) {
             let flops = shape.heads as f64 * 64.0 * 4.0 * (0..n).map(|i| (pos0 + i + 1) as f64).sum::<f64>();
             out.push(KernelTiming { kernel: "attention", variant, dtype: "F32".into(), rows: pos0, cols: 64, tokens: n, ms, rate: flops / ms / 1e6 });
         }

@@ -20,7 +20,8 @@ pub struct DeviceLimits {
     pub fma_gflops: f64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median of timings (the mean of the middle two for an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
     if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }

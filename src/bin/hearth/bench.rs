@@ -7,6 +7,7 @@
 
 use hearth::embedder::{Embedder, ModelFiles};
 use hearth::gguf::{write::GgufWriter, Value};
+use hearth::gpu::limits::median;
 use hearth::model::bert::BertOptions;
 use hearth::{GenerateOptions, GpuContext, GpuOptions, HearthError, LlamaOptions, Result, TextModel};
 use serde_json::{json, Value as Json};
@@ -31,12 +32,6 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 fn json_file(path: &str) -> Result<Json> {
     serde_json::from_slice(&read(path)?).map_err(|e| HearthError::InvalidArgument(format!("{path}: {e}")))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
 }
 
 fn ms(t: Instant) -> f64 {
