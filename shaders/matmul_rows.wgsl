@@ -4,7 +4,8 @@
 // invocations emulators), then dequantizes each of its rows' blocks once, in registers, and
 // uses it for all 4 tokens. No barriers (each costs a fiber switch per subgroup on SwiftShader).
 // Tokens past the end repeat the last one and rows past the end repeat row W_N-1 (valid
-// memory); neither is written.
+// memory); neither is written. With SWIGLU an invocation owns act rows i, i+1: gate rows
+// i, i+1 and up rows F+i, F+i+1 (common/output.wgsl).
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / 256), ceil(T / 4)), workgroup 64.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
@@ -45,6 +46,18 @@ fn store4(t0: u32, n: u32, v: vec4<f32>) {
     store(t0 + 3u, n, v.w);
 }
 
+#ifdef SWIGLU
+fn store_act4(t0: u32, i: u32, g: vec4<f32>, u: vec4<f32>) {
+    if i < F {
+        for (var j = 0u; j < 4u; j++) {
+            if t0 + j < step.n_tokens {
+                store_swiglu(t0 + j, i, g[j], u[j]);
+            }
+        }
+    }
+}
+#endif
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let n0 = gid.x * 4u;
@@ -53,10 +66,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let t1 = min(t0 + 1u, last_t);
     let t2 = min(t0 + 2u, last_t);
     let t3 = min(t0 + 3u, last_t);
+#ifdef SWIGLU
+    let i0 = gid.x * 2u;
+    let r0 = min(i0, F - 1u);
+    let r1 = min(i0 + 1u, F - 1u);
+    let r2 = F + r0;
+    let r3 = F + r1;
+#else
     let r0 = min(n0, W_N - 1u);
     let r1 = min(n0 + 1u, W_N - 1u);
     let r2 = min(n0 + 2u, W_N - 1u);
     let r3 = min(n0 + 3u, W_N - 1u);
+#endif
     // acc_r[j] = y[t0 + j, n0 + r]
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
@@ -82,8 +103,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         acc2 += quads4(r2, q, x0, x1, x2, x3);
         acc3 += quads4(r3, q, x0, x1, x2, x3);
     }
+#ifdef SWIGLU
+    store_act4(t0, i0, acc0, acc2);
+    store_act4(t0, i0 + 1u, acc1, acc3);
+#else
     store4(t0, n0, acc0);
     store4(t0, n0 + 1u, acc1);
     store4(t0, n0 + 2u, acc2);
     store4(t0, n0 + 3u, acc3);
+#endif
 }

@@ -3,6 +3,7 @@
 // block once (the same address for every invocation: one broadcast load on SIMD-across-
 // invocations emulators like lavapipe) and each row's block once (dequantized in registers).
 // No barriers, no reduction. Rows past the end read row W_N-1 and are not written.
+// With SWIGLU an invocation owns act rows i, i+1: gate rows i, i+1 and up rows F+i, F+i+1.
 // Bindings: 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / (4·WG)), T).  CPU reference: cpu::matmul.
 #include "common/weights.wgsl"
@@ -17,14 +18,30 @@ fn store(t: u32, n: u32, v: f32) {
     }
 }
 
+#ifdef SWIGLU
+fn store_act(t: u32, i: u32, g: f32, u: f32) {
+    if i < F {
+        store_swiglu(t, i, g, u);
+    }
+}
+#endif
+
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let t = wid.y;
+#ifdef SWIGLU
+    let i0 = gid.x * 2u;
+    let r0 = min(i0, F - 1u);
+    let r1 = min(i0 + 1u, F - 1u);
+    let r2 = F + r0;
+    let r3 = F + r1;
+#else
     let n0 = gid.x * 4u;
     let r0 = min(n0, W_N - 1u);
     let r1 = min(n0 + 1u, W_N - 1u);
     let r2 = min(n0 + 2u, W_N - 1u);
     let r3 = min(n0 + 3u, W_N - 1u);
+#endif
     let xrow = t * W_K4;
     var acc = vec4<f32>(0.0);
     for (var b = 0u; b < W_BPR; b++) {
@@ -36,8 +53,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         let xv = x[xrow + q];
         acc += vec4<f32>(dot(xv, w_quad(r0, q)), dot(xv, w_quad(r1, q)), dot(xv, w_quad(r2, q)), dot(xv, w_quad(r3, q)));
     }
+#ifdef SWIGLU
+    store_act(t, i0, acc.x, acc.z);
+    store_act(t, i0 + 1u, acc.y, acc.w);
+#else
     store(t, n0, acc.x);
     store(t, n0 + 1u, acc.y);
     store(t, n0 + 2u, acc.z);
     store(t, n0 + 3u, acc.w);
+#endif
 }

@@ -1,10 +1,10 @@
-// SwiGLU: out[t, i] = silu(gate[t, i]) · up[t, i],  silu(g) = g / (1 + e^−g)
-// Bindings: 1 step · 2 gate[T, F] · 3 out · 6 up.  Dispatch: (ceil(F/4 / 64), T).
+// SwiGLU: out[t, i] = silu(gate[t, i]) · up[t, i],  silu(g) = g / (1 + e^−g), reading the
+// stacked projection's rows gate_up[t] = (gate[t, 0..F], up[t, 0..F]).
+// Bindings: 1 step · 2 gate_up[T, 2F] · 3 out[T, F].  Dispatch: (ceil(F/4 / 64), T).
 // CPU reference: cpu::swiglu.
 #include "common/step.wgsl"
-@group(0) @binding(2) var<storage, read> gate: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> gate_up: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> up: array<vec4<f32>>;
 
 const F4: u32 = F / 4u;
 
@@ -15,6 +15,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if i >= F4 || t >= step.n_tokens {
         return;
     }
-    let g = gate[t * F4 + i];
-    out[t * F4 + i] = g / (1.0 + exp(-g)) * up[t * F4 + i];
+    let g = gate_up[t * 2u * F4 + i];
+    out[t * F4 + i] = g / (1.0 + exp(-g)) * gate_up[t * 2u * F4 + F4 + i];
 }

@@ -7,7 +7,7 @@ mod common;
 use hearth::cpu;
 use hearth::gpu::kernels::{self, AttentionShape, RopeMode, RopeShape};
 use hearth::gpu::shaders::{preprocess, Defines, SOURCES};
-use hearth::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Step};
+use hearth::gpu::{encode, Dispatch, GpuContext, GpuMatrix, StackPart, Stacked, Step};
 use hearth::quant::{dequantize, quantize, DType};
 
 struct Rng(u64);
@@ -186,11 +186,13 @@ fn rope_matches_cpu() {
                 let v = rng.vec(head_dim as usize * t, 2.0);
                 let want_k = cpu::rope(&k, kv_shape, pos0, &table);
                 let kv_row = head_dim as usize;
-                let (kb, vb) = (buffer(ctx, &k), buffer(ctx, &v));
+                // Rows qkv[t] = (q[t], k[t], v[t]), as the stacked projection writes them.
+                let (qd, kd) = (row, kv_row);
+                let qkv: Vec<f32> = (0..t).flat_map(|i| [&x[i * qd..][..qd], &k[i * kd..][..kd], &v[i * kd..][..kd]].concat()).collect();
                 let q_rot = ctx.storage_buffer("q_rot", x.len() as u64 * 4).unwrap();
                 let k_cache = ctx.storage_buffer("k_cache", (ctx_len as usize * kv_row * 4) as u64).unwrap();
                 let v_cache = ctx.storage_buffer("v_cache", (ctx_len as usize * kv_row * 4) as u64).unwrap();
-                let d = kernels::rope_qkv(ctx, &step, &xb, &q_rot, &kb, &k_cache, &vb, &v_cache, &tb, shape, 1).unwrap();
+                let d = kernels::rope_qkv(ctx, &step, &buffer(ctx, &qkv), &q_rot, &k_cache, &v_cache, &tb, shape, 1).unwrap();
                 assert_close("rope_qkv q", &run(ctx, &[d], t as u32, &q_rot, x.len()), &want, 1e-6);
                 let got_k = pollster::block_on(ctx.read_buffer(&k_cache, (ctx_len as usize * kv_row * 4) as u64)).unwrap();
                 let got_k: &[f32] = bytemuck::cast_slice(&got_k);
@@ -211,10 +213,58 @@ fn swiglu_matches_cpu() {
             let gate = rng.vec(f * t, 8.0);
             let up = rng.vec(f * t, 2.0);
             let want = cpu::swiglu(&gate, &up);
+            let gate_up: Vec<f32> = (0..t).flat_map(|i| [&gate[i * f..][..f], &up[i * f..][..f]].concat()).collect();
             let step = step_buffer(ctx, t as u32, 0);
             let out = ctx.storage_buffer("out", (f * t * 4) as u64).unwrap();
-            let d = kernels::swiglu(ctx, &step, &buffer(ctx, &gate), &buffer(ctx, &up), &out, f as u32).unwrap();
+            let d = kernels::swiglu(ctx, &step, &buffer(ctx, &gate_up), &out, f as u32).unwrap();
             assert_close(&format!("swiglu f{f}"), &run(ctx, &[d], t as u32, &out, f * t), &want, 1e-5);
+        }
+    });
+}
+
+/// Stacked projections: one matrix (gate|up with SwiGLU fused into the rows kernels) and,
+/// when formats differ, parts writing their column ranges of one activation row.
+#[test]
+fn stacked_projections_match_cpu() {
+    both_modes(|ctx| {
+        let mut rng = Rng(23);
+        for (f, k, t) in [(6, 64, 1), (70, 96, 5), (36, 32, 1)] {
+            let gate_raw = quantize(DType::Q4_1, &rng.vec(f * k, 1.0));
+            let up_raw = quantize(DType::Q4_1, &rng.vec(f * k, 1.0));
+            let x = rng.vec(t * k, 1.0);
+            let gate = cpu::matmul(&x, &dequantize(DType::Q4_1, &gate_raw), k);
+            let up = cpu::matmul(&x, &dequantize(DType::Q4_1, &up_raw), k);
+            let want = cpu::swiglu(&gate, &up);
+            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, &gate_raw), ("up", DType::Q4_1, f as u64, &up_raw)];
+            let w = match Stacked::upload(ctx, "gate_up", &parts, k as u64).unwrap() {
+                Stacked::One(w) => w,
+                Stacked::Parts(_) => panic!("same formats must stack into one matrix"),
+            };
+            let (xb, step) = (buffer(ctx, &x), step_buffer(ctx, t as u32, 0));
+            let tol = 2e-5 * (k as f32).sqrt();
+            let act = ctx.storage_buffer("act", (t * f * 4) as u64).unwrap();
+            let d = kernels::matvec_swiglu(ctx, &xb, &act, &w).unwrap();
+            assert_close(&format!("matvec_swiglu f{f} k{k} t{t}"), &run(ctx, &[d], t as u32, &act, t * f), &want, tol);
+            let act = ctx.storage_buffer("act", (t * f * 4) as u64).unwrap();
+            let d = kernels::matmul_swiglu(ctx, &step, &xb, &act, &w).unwrap();
+            assert_close(&format!("matmul_swiglu f{f} k{k} t{t}"), &run(ctx, &[d], t as u32, &act, t * f), &want, tol);
+
+            // Mixed formats: gate Q4_1 and up Q8_0 write their halves of each gate_up row.
+            let up8 = quantize(DType::Q8_0, &rng.vec(f * k, 1.0));
+            let up = cpu::matmul(&x, &dequantize(DType::Q8_0, &up8), k);
+            let want: Vec<f32> = (0..t).flat_map(|i| [&gate[i * f..][..f], &up[i * f..][..f]].concat()).collect();
+            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, &gate_raw), ("up", DType::Q8_0, f as u64, &up8)];
+            let Stacked::Parts(ms) = Stacked::upload(ctx, "gate_up", &parts, k as u64).unwrap() else { panic!("mixed formats must stay apart") };
+            for kernel in ["matvec_rows", "matvec_lanes", "matmul_rows", "matmul_tiled"] {
+                let y = ctx.storage_buffer("gate_up", (t * 2 * f * 4) as u64).unwrap();
+                let ds: Vec<Dispatch> = ms.iter().map(|m| match kernel {
+                    "matvec_rows" => kernels::matvec_rows(ctx, &xb, &y, m, None, false),
+                    "matvec_lanes" => kernels::matvec_lanes(ctx, &xb, &y, m, None, false),
+                    "matmul_rows" => kernels::matmul_rows(ctx, &step, &xb, &y, m, None, false),
+                    _ => kernels::matmul_tiled(ctx, &step, &xb, &y, m, None, false),
+                }.unwrap()).collect();
+                assert_close(&format!("{kernel} parts f{f} k{k} t{t}"), &run(ctx, &ds, t as u32, &y, t * 2 * f), &want, tol);
+            }
         }
     });
 }
@@ -318,6 +368,12 @@ fn every_shader_variant_validates() {
                 variants.push(("matvec_rows.wgsl", d.clone()));
                 variants.push(("matmul_rows.wgsl", d.clone()));
                 variants.push(("matmul.wgsl", d.clone()));
+            }
+            let stacked = hearth::gpu::weights::weight_defines(dtype, 14, 96).flag_if(f16, "F16");
+            variants.push(("matvec_rows.wgsl", stacked.clone().flag("SWIGLU")));
+            variants.push(("matmul_rows.wgsl", stacked.clone().flag("SWIGLU")));
+            for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
+                variants.push((shader, stacked.clone().u32("Y_STRIDE", 30).u32("Y_OFFSET", 16)));
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16")));
         }

@@ -1,9 +1,24 @@
 // The output of the matrix kernels (matvec, matmul and their _rows variants):
 // y[t, n] = v (+ bias[n] with BIAS), or y[t, n] += … with ACCUMULATE (the fused residual add).
-// Binds 3 y[T, W_N] and, with BIAS, 6 bias[W_N]. Callers skip n ≥ W_N and t past the tokens.
+// With Y_STRIDE / Y_OFFSET the matrix writes a column range of wider rows,
+// y[t·Y_STRIDE + Y_OFFSET + n] (one part of a stacked projection whose formats differ).
+// With SWIGLU (rows kernels only) W is gate rows 0..F then up rows F..2F (F = W_N/2) and the
+// kernel writes act[t, i] = silu(gate)·up, the same expression as swiglu.wgsl.
+// Binds 3 y and, with BIAS, 6 bias[W_N]. Callers skip n past the rows and t past the tokens.
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 #ifdef BIAS
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
+#ifdef SWIGLU
+const F: u32 = W_N / 2u;
+#endif
+#ifndef Y_STRIDE
+#ifdef SWIGLU
+const Y_STRIDE: u32 = F;
+#else
+const Y_STRIDE: u32 = W_N;
+#endif
+const Y_OFFSET: u32 = 0u;
 #endif
 
 fn store_y(t: u32, n: u32, value: f32) {
@@ -12,8 +27,14 @@ fn store_y(t: u32, n: u32, value: f32) {
     v += bias[n];
 #endif
 #ifdef ACCUMULATE
-    y[t * W_N + n] += v;
+    y[t * Y_STRIDE + Y_OFFSET + n] += v;
 #else
-    y[t * W_N + n] = v;
+    y[t * Y_STRIDE + Y_OFFSET + n] = v;
 #endif
 }
+
+#ifdef SWIGLU
+fn store_swiglu(t: u32, i: u32, g: f32, u: f32) {
+    y[t * Y_STRIDE + Y_OFFSET + i] = g / (1.0 + exp(-g)) * u;
+}
+#endif

@@ -16,6 +16,9 @@ pub struct GpuMatrix {
     pub data: wgpu::Buffer,
     pub scales: wgpu::Buffer,
     pub bytes: u64,
+    /// `Some((stride, offset))`: the kernels write y[t·stride + offset + n], a column range of
+    /// wider rows (one part of a `Stacked` projection whose formats differ).
+    pub out_columns: Option<(u32, u32)>,
 }
 
 impl GpuMatrix {
@@ -31,12 +34,16 @@ impl GpuMatrix {
         let layout = GpuLayout::from_raw(dtype, raw);
         let data = ctx.storage_buffer_init(name, bytemuck::cast_slice(&layout.data))?;
         let scales = ctx.storage_buffer_init(&format!("{name}.scales"), bytemuck::cast_slice(&layout.scales))?;
-        Ok(GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes: layout.bytes() })
+        Ok(GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes: layout.bytes(), out_columns: None })
     }
 
-    /// The defines `common/weights.wgsl` needs for this matrix.
+    /// The defines `common/weights.wgsl` (and `common/output.wgsl`) need for this matrix.
     pub fn defines(&self) -> Defines {
-        weight_defines(self.dtype, self.rows, self.cols)
+        let d = weight_defines(self.dtype, self.rows, self.cols);
+        match self.out_columns {
+            Some((stride, offset)) => d.u32("Y_STRIDE", stride).u32("Y_OFFSET", offset),
+            None => d,
+        }
     }
 
     /// Bind-group entries of `common/weights.wgsl`: payload at 4, scales at 5 (block formats only).
@@ -56,4 +63,48 @@ pub fn weight_defines(dtype: DType, rows: u32, cols: u32) -> Defines {
         .flag_if(dtype.is_quantized(), "W_QUANTIZED")
         .u32("W_K", cols)
         .u32("W_N", rows)
+}
+
+/// Matrices over the same input whose outputs sit side by side in one activation row (q|k|v,
+/// gate|up). When the parts share a format they are stacked row-wise into one matrix (GGUF rows
+/// are contiguous, so stacking is concatenation): one launch instead of one per part, and a
+/// taller matrix that fills more workgroups. Otherwise each part writes its column range.
+pub enum Stacked {
+    One(GpuMatrix),
+    Parts(Vec<GpuMatrix>),
+}
+
+/// One part of a `Stacked` upload: (name, format, rows, raw bytes in the GGUF layout).
+pub type StackPart<'a> = (&'a str, DType, u64, &'a [u8]);
+
+impl Stacked {
+    /// Upload `parts` (each `rows × cols`) under `name`.
+    pub fn upload(ctx: &GpuContext, name: &str, parts: &[StackPart], cols: u64) -> Result<Stacked> {
+        let total: u64 = parts.iter().map(|p| p.2).sum();
+        let dtype = parts[0].1;
+        if parts.iter().all(|p| p.1 == dtype) {
+            let raw: Vec<u8> = parts.iter().flat_map(|p| p.3.iter().copied()).collect();
+            return Ok(Stacked::One(GpuMatrix::upload(ctx, name, dtype, total, cols, &raw)?));
+        }
+        let mut offset = 0;
+        let mut out = Vec::with_capacity(parts.len());
+        for &(part, dtype, rows, raw) in parts {
+            let mut m = GpuMatrix::upload(ctx, part, dtype, rows, cols, raw)?;
+            m.out_columns = Some((total as u32, offset as u32));
+            offset += rows;
+            out.push(m);
+        }
+        Ok(Stacked::Parts(out))
+    }
+
+    pub fn matrices(&self) -> &[GpuMatrix] {
+        match self {
+            Stacked::One(m) => std::slice::from_ref(m),
+            Stacked::Parts(v) => v,
+        }
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.matrices().iter().map(|m| m.bytes).sum()
+    }
 }

@@ -6,26 +6,26 @@
 //! `forward` then writes ids + one `Step` uniform, replays a program in one compute pass and
 //! one submit, and reads back the last position's logits.
 //!
-//! Per block: rms_norm → q/k/v → rope_qkv (rope q; k and v straight into the cache) → attention
-//! → o (+= residual) → rms_norm → gate/up → swiglu → down (+= residual).
+//! Per block: rms_norm → q|k|v (one stacked matrix) → rope_qkv (rope q; k and v straight into
+//! the cache) → attention → o (+= residual) → rms_norm → gate|up (stacked) → swiglu → down
+//! (+= residual). On CPU-emulated adapters swiglu is fused into the gate|up kernel.
 
 use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
 use crate::gguf::Gguf;
 use crate::gpu::kernels::{self, AttentionShape, RopeShape};
-use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, Step};
+use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, StackPart, Stacked, Step};
 use crate::quant::dequantize;
 use std::sync::Arc;
 
 struct Block {
     attn_norm: wgpu::Buffer,
-    attn_q: GpuMatrix,
-    attn_k: GpuMatrix,
-    attn_v: GpuMatrix,
+    /// attn_q | attn_k | attn_v
+    qkv: Stacked,
     attn_output: GpuMatrix,
     ffn_norm: wgpu::Buffer,
-    ffn_gate: GpuMatrix,
-    ffn_up: GpuMatrix,
+    /// ffn_gate | ffn_up
+    gate_up: Stacked,
     ffn_down: GpuMatrix,
     k_cache: wgpu::Buffer,
     v_cache: wgpu::Buffer,
@@ -37,13 +37,10 @@ struct RunState {
     step: wgpu::Buffer,
     x: wgpu::Buffer,        // [T, n_embd] residual stream (f32)
     xn: wgpu::Buffer,       // [T, n_embd] normed
-    q: wgpu::Buffer,        // [T, n_head·hd]
-    k: wgpu::Buffer,        // [T, n_head_kv·hd]
-    v: wgpu::Buffer,        // [T, n_head_kv·hd]
+    qkv: wgpu::Buffer,      // [T, (n_head + 2·n_head_kv)·hd]
     q_rot: wgpu::Buffer,    // [T, n_head·hd]
     attn: wgpu::Buffer,     // [T, n_head·hd]
-    gate: wgpu::Buffer,     // [T, n_ff]
-    up: wgpu::Buffer,       // [T, n_ff]
+    gate_up: wgpu::Buffer,  // [T, 2·n_ff]
     act: wgpu::Buffer,      // [T, n_ff]
     x_last: wgpu::Buffer,   // [n_embd] normed last row
     logits: wgpu::Buffer,   // [vocab]
@@ -120,6 +117,26 @@ fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: 
     GpuMatrix::upload(ctx, name, t.dtype()?, r, c, g.tensor_bytes(file, t))
 }
 
+/// `parts` (name, rows), each `rows × cols`, stacked row-wise (`Stacked`).
+fn stacked(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, parts: &[(&str, u32)], cols: u32) -> Result<Stacked> {
+    let mut raw: Vec<StackPart> = Vec::with_capacity(parts.len());
+    for &(part, rows) in parts {
+        let t = g.tensor(part).ok_or_else(|| HearthError::MissingTensor(part.into()))?;
+        if t.rows_cols() != (rows as u64, cols as u64) {
+            let (r, c) = t.rows_cols();
+            return Err(HearthError::Malformed(format!("tensor '{part}' is {r}×{c}, expected {rows}×{cols}")));
+        }
+        raw.push((part, t.dtype()?, rows as u64, g.tensor_bytes(file, t)));
+    }
+    Stacked::upload(ctx, name, &raw, cols as u64)
+}
+
+impl Block {
+    fn weight_bytes(&self) -> u64 {
+        self.qkv.bytes() + self.attn_output.bytes + self.gate_up.bytes() + self.ffn_down.bytes
+    }
+}
+
 /// A small vector (norm weights), dequantized to f32 at load.
 fn vector(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, len: u32) -> Result<wgpu::Buffer> {
     let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
@@ -146,13 +163,10 @@ impl Llama {
             step: ctx.uniform_buffer("step", 16),
             x: buf("x", d)?,
             xn: buf("xn", d)?,
-            q: buf("q", qd)?,
-            k: buf("k", kvd)?,
-            v: buf("v", kvd)?,
+            qkv: buf("qkv", qd + 2 * kvd)?,
             q_rot: buf("q_rot", qd)?,
             attn: buf("attn", qd)?,
-            gate: buf("gate", c.n_ff)?,
-            up: buf("up", c.n_ff)?,
+            gate_up: buf("gate_up", 2 * c.n_ff)?,
             act: buf("act", c.n_ff)?,
             x_last: ctx.storage_buffer("x_last", f32s(d))?,
             logits: ctx.storage_buffer("logits", f32s(c.vocab_size))?,
@@ -178,25 +192,21 @@ impl Llama {
             let kv_bytes = f32s(kvd) * context as u64;
             let b = Block {
                 attn_norm: vector(&ctx, g, file, &n("attn_norm"), d)?,
-                attn_q: matrix(&ctx, g, file, &n("attn_q"), qd, d)?,
-                attn_k: matrix(&ctx, g, file, &n("attn_k"), kvd, d)?,
-                attn_v: matrix(&ctx, g, file, &n("attn_v"), kvd, d)?,
+                qkv: stacked(&ctx, g, file, &format!("blk.{l}.attn_qkv"), &[(&n("attn_q"), qd), (&n("attn_k"), kvd), (&n("attn_v"), kvd)], d)?,
                 attn_output: matrix(&ctx, g, file, &n("attn_output"), d, qd)?,
                 ffn_norm: vector(&ctx, g, file, &n("ffn_norm"), d)?,
-                ffn_gate: matrix(&ctx, g, file, &n("ffn_gate"), c.n_ff, d)?,
-                ffn_up: matrix(&ctx, g, file, &n("ffn_up"), c.n_ff, d)?,
+                gate_up: stacked(&ctx, g, file, &format!("blk.{l}.ffn_gate_up"), &[(&n("ffn_gate"), c.n_ff), (&n("ffn_up"), c.n_ff)], d)?,
                 ffn_down: matrix(&ctx, g, file, &n("ffn_down"), d, c.n_ff)?,
                 k_cache: ctx.storage_buffer(&format!("blk.{l}.k_cache"), kv_bytes)?,
                 v_cache: ctx.storage_buffer(&format!("blk.{l}.v_cache"), kv_bytes)?,
             };
-            gpu_bytes += [&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_output, &b.ffn_gate, &b.ffn_up, &b.ffn_down].iter().map(|m| m.bytes).sum::<u64>()
-                + 2 * f32s(d) + 2 * kv_bytes;
+            gpu_bytes += b.weight_bytes() + 2 * f32s(d) + 2 * kv_bytes;
             kv_total += 2 * kv_bytes;
             blocks.push(b);
         }
 
         let head = output.as_ref().unwrap_or(&token_embd);
-        let block_weights: u64 = blocks.iter().map(|b| [&b.attn_q, &b.attn_k, &b.attn_v, &b.attn_output, &b.ffn_gate, &b.ffn_up, &b.ffn_down].iter().map(|m| m.bytes).sum::<u64>()).sum();
+        let block_weights: u64 = blocks.iter().map(Block::weight_bytes).sum();
         let per_layer_params = (qd as u64 * d as u64) * 2 + (kvd as u64 * d as u64) * 2 + 3 * c.n_ff as u64 * d as u64;
         let cost = DecoderCost {
             weight_bytes: block_weights + head.bytes,
@@ -291,16 +301,24 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
         p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.attn_norm, c.n_embd, c.rms_eps, false)?);
-        p.push(mm(&s.xn, &s.q, &b.attn_q, false)?);
-        p.push(mm(&s.xn, &s.k, &b.attn_k, false)?);
-        p.push(mm(&s.xn, &s.v, &b.attn_v, false)?);
-        p.push(kernels::rope_qkv(ctx, &s.step, &s.q, &s.q_rot, &s.k, &b.k_cache, &s.v, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
+        for m in b.qkv.matrices() {
+            p.push(mm(&s.xn, &s.qkv, m, false)?);
+        }
+        p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
         p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
         p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
         p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
-        p.push(mm(&s.xn, &s.gate, &b.ffn_gate, false)?);
-        p.push(mm(&s.xn, &s.up, &b.ffn_up, false)?);
-        p.push(kernels::swiglu(ctx, &s.step, &s.gate, &s.up, &s.act, c.n_ff)?);
+        match &b.gate_up {
+            Stacked::One(w) if ctx.emulated() => {
+                p.push(if decode { kernels::matvec_swiglu(ctx, &s.xn, &s.act, w)? } else { kernels::matmul_swiglu(ctx, &s.step, &s.xn, &s.act, w)? });
+            }
+            gate_up => {
+                for m in gate_up.matrices() {
+                    p.push(mm(&s.xn, &s.gate_up, m, false)?);
+                }
+                p.push(kernels::swiglu(ctx, &s.step, &s.gate_up, &s.act, c.n_ff)?);
+            }
+        }
         p.push(mm(&s.act, &s.x, &b.ffn_down, true)?);
     }
     p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.x_last, output_norm, c.n_embd, c.rms_eps, true)?);

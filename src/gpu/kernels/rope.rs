@@ -34,10 +34,11 @@ pub fn rope_table(ctx_len: u32, n_rot: u32, base: f64, freq_scale: f64) -> Vec<[
     t
 }
 
-/// q_rot = rope(q), K cache rows pos0.. = rope(k), V cache rows pos0.. = v, in one launch
-/// (`shaders/rope_qkv.wgsl`); `shape` is the query heads', `kv_heads` the key/value heads.
+/// From rows qkv[t] = (q, k, v): q_rot = rope(q), K cache rows pos0.. = rope(k), V cache rows
+/// pos0.. = v, in one launch (`shaders/rope_qkv.wgsl`); `shape` is the query heads',
+/// `kv_heads` the key/value heads.
 #[allow(clippy::too_many_arguments)]
-pub fn rope_qkv(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, q_rot: &wgpu::Buffer, k: &wgpu::Buffer, k_cache: &wgpu::Buffer, v: &wgpu::Buffer, v_cache: &wgpu::Buffer, table: &wgpu::Buffer, shape: RopeShape, kv_heads: u32) -> Result<Dispatch> {
+pub fn rope_qkv(ctx: &GpuContext, step: &wgpu::Buffer, qkv: &wgpu::Buffer, q_rot: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, table: &wgpu::Buffer, shape: RopeShape, kv_heads: u32) -> Result<Dispatch> {
     let defines = Defines::default()
         .u32("H", shape.heads)
         .u32("KVH", kv_heads)
@@ -46,7 +47,7 @@ pub fn rope_qkv(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, q_rot: 
         .flag_if(shape.mode == RopeMode::Neox, "NEOX");
     let p = ctx.pipeline("rope_qkv.wgsl", defines)?;
     let x = ((shape.heads + 2 * kv_heads) * shape.head_dim / 2).div_ceil(64);
-    let entries = [(1, step), (2, q), (3, q_rot), (4, k), (5, k_cache), (6, table), (7, v), (8, v_cache)];
+    let entries = [(1, step), (2, qkv), (3, q_rot), (5, k_cache), (6, table), (8, v_cache)];
     Ok(Dispatch::new(ctx, "rope_qkv", p, &entries, Grid::PerToken(x)))
 }
 
