@@ -6,7 +6,7 @@
 // No per-key barriers (each is a fiber or coroutine switch on CPU emulations), so decode's
 // single query row keeps every lane busy.  g = h / (H / KVH).
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// WG (the workgroup size) keeps the partial results within 8 KiB of workgroup memory.
+// WG is the workgroup size (8 on the emulators; WG·HD/4 vec4 partials in workgroup memory).
 // Dispatch: (H, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;

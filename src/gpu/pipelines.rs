@@ -35,4 +35,11 @@ impl GpuContext {
         self.pipelines.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, pipeline.clone());
         Ok(pipeline)
     }
+
+    /// Every (shader, defines) compiled on this device so far, sorted.
+    pub fn pipeline_variants(&self) -> Vec<(String, Defines)> {
+        let mut v: Vec<_> = self.pipelines.0.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        v.sort();
+        v
+    }
 }
