@@ -116,6 +116,7 @@ async function run() {
     limits: { read_GBps: round(limits.read_gbps, 3), read_patterns: limits.read_patterns, read_mib: limits.read_mib, fma_GFLOPs: round(limits.fma_gflops, 2) },
     model: { file: opt.model, file_bytes: bytes.length, context: info.context_length, cost: info.cost },
     load_ms: round(loadMs, 1),
+    load_phases_ms: info.load_phases_ms,
     gpu_bytes: info.gpu_bytes,
     kv_bytes: info.kv_bytes,
     gpu_bytes_budget: Math.floor(1.1 * bytes.length) + info.kv_bytes,

@@ -12,20 +12,40 @@ pub struct TextModel {
     pub llama: Llama,
     /// `tokenizer.chat_template` from the file, when present.
     pub chat_template: Option<String>,
+    /// Where `load` spent its time.
+    pub load_phases: LoadPhases,
+}
+
+/// Milliseconds per step of `TextModel::load`, on the calling thread. The GPU runs the uploads
+/// and pipeline compiles it queued later (in the browser, in its GPU process); waiting for those
+/// is the caller's "gpu_wait".
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct LoadPhases {
+    pub parse: f64,
+    pub tokenizer: f64,
+    /// Transcoding and uploading the weights, and creating the pipelines.
+    pub weights_and_pipelines: f64,
 }
 
 impl TextModel {
     /// Parse `file` (a whole GGUF), build its tokenizer and upload its weights.
     /// `tokenizer_json` replaces the embedded vocabulary when given.
     pub fn load(ctx: Arc<GpuContext>, file: &[u8], tokenizer_json: Option<&[u8]>, options: &LlamaOptions) -> Result<TextModel> {
+        let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
+        let t = web_time::Instant::now();
         let g = gguf::parse(file)?;
+        let parse = ms(t);
+        let t = web_time::Instant::now();
         let tokenizer = match tokenizer_json {
             Some(json) => Tokenizer::from_json(json)?,
             None => Tokenizer::from_gguf(&g)?,
         };
+        let tokenizer_ms = ms(t);
+        let t = web_time::Instant::now();
         let llama = Llama::load(ctx, &g, file, options)?;
+        let load_phases = LoadPhases { parse, tokenizer: tokenizer_ms, weights_and_pipelines: ms(t) };
         let chat_template = g.get("tokenizer.chat_template").and_then(|v| v.as_str()).map(str::to_string);
-        Ok(TextModel { tokenizer, llama, chat_template })
+        Ok(TextModel { tokenizer, llama, chat_template, load_phases })
     }
 
     /// Token ids of the chat prompt for `messages`, leaving room for `max_tokens`. When it does

@@ -87,6 +87,12 @@ export interface ModelInfo {
   kv_bytes?: number;
   /** Text models: what one token costs (bytes read by decode, FLOPs of prefill), for benchmarks. */
   cost?: DecoderCost;
+  /**
+   * Text models: milliseconds per load step — `device` (requesting the GPU), `parse`, `tokenizer`,
+   * `weights_and_pipelines` (queued on this thread) and `gpu_wait` (until the GPU has the weights
+   * and has compiled the pipelines).
+   */
+  load_phases_ms?: Record<string, number>;
 }
 
 export interface DecoderCost {

@@ -104,6 +104,9 @@ struct Info {
     has_chat_template: bool,
     adapter: AdapterInfo,
     f16: bool,
+    /// Milliseconds per load step: `device` (requesting the GPU), the model's own phases, and
+    /// `gpu_wait` (until the GPU has the weights and compiled pipelines).
+    load_phases_ms: serde_json::Value,
 }
 
 struct State {
@@ -145,7 +148,10 @@ impl TextEngine {
     /// Parse a whole GGUF file, build the tokenizer and upload the weights.
     pub async fn load(file: Vec<u8>, options: JsValue) -> Result<TextEngine, JsValue> {
         let options: LoadOptions = from_js(options, "load options")?;
+        let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
+        let t = web_time::Instant::now();
         let ctx = gpu(options.no_f16).await?;
+        let device_ms = ms(t);
         let g = crate::gguf::parse(&file).map_err(js_error)?;
         let (quant, parameters) = weight_summary(&g);
         let name = g.get("general.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -154,7 +160,10 @@ impl TextEngine {
         let file_bytes = file.len() as u64;
         drop(file);
         // Ready means the weights are on the GPU (and a failed upload is reported now).
+        let t = web_time::Instant::now();
         ctx.wait_idle().await.map_err(js_error)?;
+        let p = model.load_phases;
+        let load_phases_ms = serde_json::json!({ "device": device_ms, "parse": p.parse, "tokenizer": p.tokenizer, "weights_and_pipelines": p.weights_and_pipelines, "gpu_wait": ms(t) });
         let c = &model.llama.config;
         let info = Info {
             task: "text-generation",
@@ -172,6 +181,7 @@ impl TextEngine {
             has_chat_template: model.chat_template.is_some(),
             adapter: adapter_info(&ctx),
             f16: ctx.f16,
+            load_phases_ms,
         };
         let info = to_js(&info)?;
         Ok(TextEngine { state: Rc::new(RefCell::new(Some(State { model, generation: None }))), info })

@@ -189,24 +189,15 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
     }))
 }
 
-/// Where load time goes: parsing, the tokenizer, weights + pipelines (a throwaway load on a
-/// device of its own, so no pipeline comes from the first load's cache).
+/// Where load time goes (`TextModel::load_phases`, then the wait for the GPU), from a throwaway
+/// load on a device of its own, so no pipeline comes from the first load's cache.
 async fn load_phases(no_f16: bool, file: &[u8]) -> Result<Json> {
     let ctx = GpuContext::new(&GpuOptions { no_f16 }).await?;
-    let t = Instant::now();
-    let g = hearth::gguf::parse(file)?;
-    let parse = ms(t);
-    let t = Instant::now();
-    hearth::tokenizer::Tokenizer::from_gguf(&g)?;
-    let tokenizer = ms(t);
-    let t = Instant::now();
-    let llama = hearth::Llama::load(ctx.clone(), &g, file, &LlamaOptions::default())?;
-    let build = ms(t);
+    let model = hearth::TextModel::load(ctx.clone(), file, None, &LlamaOptions::default())?;
     let t = Instant::now();
     ctx.wait_idle().await?;
-    let upload_wait = ms(t);
-    drop(llama);
-    Ok(json!({ "parse": round(parse, 1), "tokenizer": round(tokenizer, 1), "weights_and_pipelines": round(build, 1), "upload_wait": round(upload_wait, 1) }))
+    let p = model.load_phases;
+    Ok(json!({ "parse": p.parse, "tokenizer": p.tokenizer, "weights_and_pipelines": p.weights_and_pipelines, "gpu_wait": round(ms(t), 1) }))
 }
 
 pub async fn run(args: &BenchArgs) -> Result<Json> {
