@@ -108,11 +108,9 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
     return scale_at(2u * blk) * qx.x + scale_at(2u * blk + 1u) * qx.y;
 #endif
 #ifndef W_QUANTIZED
-    var s = 0.0;
-    for (var k = 0u; k < 8u; k++) {
-        s += dot(w_quad(row, 8u * b + k), xq[k]);
-    }
-    return s;
+    let w = w_block(row, b);
+    return dot(w[0], xq[0]) + dot(w[1], xq[1]) + dot(w[2], xq[2]) + dot(w[3], xq[3])
+         + dot(w[4], xq[4]) + dot(w[5], xq[5]) + dot(w[6], xq[6]) + dot(w[7], xq[7]);
 #endif
 }
 
@@ -142,9 +140,31 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
     return array<vec4<f32>, 8>(d * nibbles(w.x, 0u) + m, d * nibbles(w.y, 0u) + m, d * nibbles(w.z, 0u) + m, d * nibbles(w.w, 0u) + m,
                                d * nibbles(w.x, 1u) + m, d * nibbles(w.y, 1u) + m, d * nibbles(w.z, 1u) + m, d * nibbles(w.w, 1u) + m);
 #endif
+#ifdef W_F32
+    // The block is 8 whole vec4<u32> loads (row starts are 16-byte aligned: W_K % 4 == 0).
+    let i = row * W_K4 + 8u * b;
+    return array<vec4<f32>, 8>(bitcast<vec4<f32>>(w_data[i]), bitcast<vec4<f32>>(w_data[i + 1u]), bitcast<vec4<f32>>(w_data[i + 2u]), bitcast<vec4<f32>>(w_data[i + 3u]),
+                               bitcast<vec4<f32>>(w_data[i + 4u]), bitcast<vec4<f32>>(w_data[i + 5u]), bitcast<vec4<f32>>(w_data[i + 6u]), bitcast<vec4<f32>>(w_data[i + 7u]));
+#endif
+#ifdef W_F16
+    // 4 whole vec4<u32> loads when rows start 16-byte aligned (W_K % 8 == 0, a constant test).
+    if W_K4 % 2u == 0u {
+        let i = (row * W_K4 + 8u * b) / 2u;
+        let a = w_data[i];
+        let c = w_data[i + 1u];
+        let e = w_data[i + 2u];
+        let g = w_data[i + 3u];
+        return array<vec4<f32>, 8>(vec4<f32>(f16_pair(a.x), f16_pair(a.y)), vec4<f32>(f16_pair(a.z), f16_pair(a.w)),
+                                   vec4<f32>(f16_pair(c.x), f16_pair(c.y)), vec4<f32>(f16_pair(c.z), f16_pair(c.w)),
+                                   vec4<f32>(f16_pair(e.x), f16_pair(e.y)), vec4<f32>(f16_pair(e.z), f16_pair(e.w)),
+                                   vec4<f32>(f16_pair(g.x), f16_pair(g.y)), vec4<f32>(f16_pair(g.z), f16_pair(g.w)));
+    }
+#endif
 #ifndef W_QUANTIZED
+#ifndef W_F32
     let q = 8u * b;
     return array<vec4<f32>, 8>(w_quad(row, q), w_quad(row, q + 1u), w_quad(row, q + 2u), w_quad(row, q + 3u),
                                w_quad(row, q + 4u), w_quad(row, q + 5u), w_quad(row, q + 6u), w_quad(row, q + 7u));
+#endif
 #endif
 }
