@@ -6,13 +6,21 @@
 // the same K and V addresses (broadcast loads); an online (running max, running sum) softmax
 // keeps q, the accumulator and two scalars per invocation, for any context length. Lanes whose
 // causal window ended sit out the remaining keys (their probabilities are 0).
+// ENCODER: bidirectional over the padded batch instead (as attention.wgsl's ENCODER) — token t
+// of sequence b = t / seq_len attends to keys b·seq_len .. b·seq_len + lens[b] of k/v
+// activations [T, KVH·HD]; the key loop runs to seq_len and masks the padding.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// Dispatch: (ceil(T / 8), H). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
+//           · 8 lens[batch] (ENCODER)
+// Dispatch: (ceil(T / 8), H). Needs HD % 4 == 0, HD ≤ 256.
+// CPU reference: cpu::attention, cpu::encoder_attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
+#ifdef ENCODER
+@group(0) @binding(8) var<storage, read> lens: array<u32>;
+#endif
 
 const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
@@ -23,9 +31,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let g = h / (H / KVH);
     let t0 = wid.x * 8u;
     let t = min(t0 + lid.x, step.n_tokens - 1u);
+#ifdef ENCODER
+    let key0 = (t / step.seq_len) * step.seq_len;
+    let n_keys = step.seq_len;
+    let mine = lens[t / step.seq_len];
+#else
     // Keys every lane of the workgroup needs: up to the last token's position.
+    let key0 = 0u;
     let n_keys = step.pos0 + min(t0 + 8u, step.n_tokens);
     let mine = step.pos0 + t + 1u;
+#endif
     let qbase = (t * H + h) * HD4;
     var qv: array<vec4<f32>, HD4>;
     for (var d = 0u; d < HD4; d++) {
@@ -38,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     var m = NEG;
     var l = 0.0;
     for (var j = 0u; j < n_keys; j++) {
-        let kbase = (j * KVH + g) * HD4;
+        let kbase = ((key0 + j) * KVH + g) * HD4;
         var s4 = vec4<f32>(0.0);
         for (var d = 0u; d < HD4; d++) {
             s4 += qv[d] * k_cache[kbase + d];

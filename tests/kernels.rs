@@ -335,8 +335,12 @@ fn encoder_attention_pool_and_add_rows_match_cpu() {
             let step = step_buffer_seq(ctx, t as u32, 0, seq_len as u32);
             let lens_buf = ctx.storage_buffer_init("lens", bytemuck::cast_slice(&lens)).unwrap();
             let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
-            let d = kernels::encoder_attention(ctx, &step, &buffer(ctx, &q), &out, &buffer(ctx, &k), &buffer(ctx, &v), &lens_buf, s).unwrap();
+            let (qb, kb, vb) = (buffer(ctx, &q), buffer(ctx, &k), buffer(ctx, &v));
+            let d = kernels::encoder_attention_tiled(ctx, &step, &qb, &out, &kb, &vb, &lens_buf, s).unwrap();
             assert_close(&format!("encoder attention {s:?} L{seq_len} {lens:?}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, t * w), &want, 2e-5);
+            let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
+            let d = kernels::encoder_attention_rows(ctx, &step, &qb, &out, &kb, &vb, &lens_buf, s).unwrap();
+            assert_close(&format!("encoder attention rows {s:?} L{seq_len} {lens:?}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, t * w), &want, 2e-5);
 
             for mode in [Pooling::Mean, Pooling::Cls, Pooling::Last] {
                 for normalize in [false, true] {
@@ -397,6 +401,7 @@ fn every_shader_variant_validates() {
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
+        variants.push(("attention_rows.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
         variants.push(("add_rows.wgsl", base().u32("W", 384)));
         variants.push(("argmax.wgsl", base().u32("N", 49152)));
         variants.push(("limits_read.wgsl", base()));

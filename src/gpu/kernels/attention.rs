@@ -59,13 +59,27 @@ pub fn attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, 
 }
 
 /// Bidirectional attention over a padded encoder batch: `k`, `v` are activations [T, KVH·HD],
-/// `lens[b]` the valid tokens of sequence b (the rest is padding, masked out).
+/// `lens[b]` the valid tokens of sequence b (the rest is padding, masked out). On CPU emulations
+/// one query row per invocation (`attention_rows.wgsl`), else shared-memory tiles.
 #[allow(clippy::too_many_arguments)]
 pub fn encoder_attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    if ctx.emulated() { encoder_attention_rows(ctx, step, q, out, k, v, lens, s) } else { encoder_attention_tiled(ctx, step, q, out, k, v, lens, s) }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
     let p = ctx.pipeline("attention.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::PerToken(s.heads)))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    check(&s)?;
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
+    let p = ctx.pipeline("attention_rows.wgsl", defines)?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
 }
 
 fn check(s: &AttentionShape) -> Result<()> {
