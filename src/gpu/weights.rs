@@ -83,7 +83,7 @@ impl Stacked {
         let total: u64 = parts.iter().map(|p| p.2).sum();
         let dtype = parts[0].1;
         if parts.iter().all(|p| p.1 == dtype) {
-            let raw: Vec<u8> = parts.iter().flat_map(|p| p.3.iter().copied()).collect();
+            let raw = parts.iter().map(|p| p.3).collect::<Vec<_>>().concat();
             return Ok(Stacked::One(GpuMatrix::upload(ctx, name, dtype, total, cols, &raw)?));
         }
         let mut offset = 0;

@@ -20,41 +20,62 @@ pub struct GpuLayout {
     pub scales: Vec<u32>,
 }
 
-fn words(bytes: &[u8]) -> Vec<u32> {
-    let mut w: Vec<u32> = bytes.chunks(4).map(|c| {
-        let mut b = [0u8; 4];
-        b[..c.len()].copy_from_slice(c);
-        u32::from_le_bytes(b)
-    }).collect();
-    // Whole vec4<u32>s (the shaders read 16 bytes at a time); never empty (wgpu rejects
-    // zero-sized bindings).
+fn word(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Whole vec4<u32>s (the shaders read 16 bytes at a time), never empty (wgpu rejects zero-sized
+/// bindings).
+fn pad(mut w: Vec<u32>) -> Vec<u32> {
     w.resize(w.len().max(1).next_multiple_of(4), 0);
     w
 }
 
+/// Little-endian words of `bytes` (a short tail is zero-padded).
+fn words(bytes: &[u8]) -> Vec<u32> {
+    let mut w = Vec::with_capacity(bytes.len().div_ceil(16) * 4);
+    let chunks = bytes.chunks_exact(4);
+    let tail = chunks.remainder();
+    w.extend(chunks.map(word));
+    if !tail.is_empty() {
+        let mut b = [0u8; 4];
+        b[..tail.len()].copy_from_slice(tail);
+        w.push(u32::from_le_bytes(b));
+    }
+    pad(w)
+}
+
 impl GpuLayout {
-    /// Transcode `raw` (whole blocks of `dtype`, as stored in GGUF) into the GPU layout.
+    /// Transcode `raw` (whole blocks of `dtype`, as stored in GGUF) into the GPU layout, in one
+    /// pass straight into words (this runs over every weight at load).
     pub fn from_raw(dtype: DType, raw: &[u8]) -> GpuLayout {
         let bb = dtype.block_bytes();
+        let blocks = raw.len() / bb;
         match dtype {
             DType::F32 | DType::F16 | DType::BF16 => GpuLayout { data: words(raw), scales: vec![0] },
             DType::Q8_0 | DType::Q4_0 => {
-                let mut d = Vec::with_capacity(raw.len() / bb * 2);
-                let mut qs = Vec::with_capacity(raw.len());
-                for block in raw.chunks_exact(bb) {
-                    d.extend_from_slice(&block[..2]);
-                    qs.extend_from_slice(&block[2..]);
+                // f16 d (2 bytes), then the quants: two blocks' d per scale word.
+                let mut data = Vec::with_capacity(blocks * (bb - 2) / 4 + 4);
+                let mut scales = Vec::with_capacity(blocks.div_ceil(2) + 4);
+                for pair in raw[..blocks * bb].chunks(2 * bb) {
+                    let lo = u16::from_le_bytes([pair[0], pair[1]]) as u32;
+                    let hi = if pair.len() == 2 * bb { u16::from_le_bytes([pair[bb], pair[bb + 1]]) as u32 } else { 0 };
+                    scales.push(lo | hi << 16);
+                    for block in pair.chunks_exact(bb) {
+                        data.extend(block[2..].chunks_exact(4).map(word));
+                    }
                 }
-                GpuLayout { data: words(&qs), scales: words(&d) }
+                GpuLayout { data: pad(data), scales: pad(scales) }
             }
             DType::Q4_1 => {
-                let mut dm = Vec::with_capacity(raw.len() / bb * 4);
-                let mut qs = Vec::with_capacity(raw.len());
+                // f16 d, f16 m (one scale word), then 16 bytes of nibbles.
+                let mut data = Vec::with_capacity(blocks * 4 + 4);
+                let mut scales = Vec::with_capacity(blocks + 4);
                 for block in raw.chunks_exact(bb) {
-                    dm.extend_from_slice(&block[..4]);
-                    qs.extend_from_slice(&block[4..]);
+                    scales.push(word(&block[..4]));
+                    data.extend(block[4..].chunks_exact(4).map(word));
                 }
-                GpuLayout { data: words(&qs), scales: words(&dm) }
+                GpuLayout { data: pad(data), scales: pad(scales) }
             }
         }
     }
