@@ -249,6 +249,9 @@ test("token-id prompts, ignore_eos and the adapter's measured limits (what the b
   assert.ok(out.limits.read_gbps > 0 && out.limits.fma_gflops > 0, JSON.stringify(out.limits));
   assert.equal(out.limits.read_mib, 8);
   assert.ok(out.info.cost.weight_bytes > 0 && out.info.kv_bytes > 0);
+  const phases = out.info.load_phases_ms;
+  assert.deepEqual(Object.keys(phases).sort(), ["device", "gpu_wait", "parse", "tokenizer", "weights_and_pipelines"], JSON.stringify(phases));
+  assert.ok(Object.values(phases).every((ms) => ms >= 0) && phases.gpu_wait + phases.weights_and_pipelines <= out.info.load_ms, JSON.stringify({ phases, load_ms: out.info.load_ms }));
   assert.ok(out.info.gpu_bytes <= 1.1 * out.info.file_bytes + out.info.kv_bytes, `GPU memory ${out.info.gpu_bytes} within 1.1 × file + KV`);
   log(`limits in Chromium: read ${out.limits.read_gbps.toFixed(3)} GB/s, FMA ${out.limits.fma_gflops.toFixed(2)} GFLOP/s`);
 });
