@@ -66,18 +66,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let t1 = min(t0 + 1u, last_t);
     let t2 = min(t0 + 2u, last_t);
     let t3 = min(t0 + 3u, last_t);
-#ifdef SWIGLU
     let i0 = gid.x * 2u;
-    let r0 = min(i0, F - 1u);
-    let r1 = min(i0 + 1u, F - 1u);
-    let r2 = F + r0;
-    let r3 = F + r1;
-#else
-    let r0 = min(n0, W_N - 1u);
-    let r1 = min(n0 + 1u, W_N - 1u);
-    let r2 = min(n0 + 2u, W_N - 1u);
-    let r3 = min(n0 + 3u, W_N - 1u);
-#endif
+    let rows = owned_rows(gid.x);
+    let r0 = rows.x;
+    let r1 = rows.y;
+    let r2 = rows.z;
+    let r3 = rows.w;
     // acc_r[j] = y[t0 + j, n0 + r]
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);

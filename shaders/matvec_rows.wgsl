@@ -29,19 +29,13 @@ fn store_act(t: u32, i: u32, g: f32, u: f32) {
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let t = wid.y;
-#ifdef SWIGLU
-    let i0 = gid.x * 2u;
-    let r0 = min(i0, F - 1u);
-    let r1 = min(i0 + 1u, F - 1u);
-    let r2 = F + r0;
-    let r3 = F + r1;
-#else
     let n0 = gid.x * 4u;
-    let r0 = min(n0, W_N - 1u);
-    let r1 = min(n0 + 1u, W_N - 1u);
-    let r2 = min(n0 + 2u, W_N - 1u);
-    let r3 = min(n0 + 3u, W_N - 1u);
-#endif
+    let i0 = gid.x * 2u;
+    let rows = owned_rows(gid.x);
+    let r0 = rows.x;
+    let r1 = rows.y;
+    let r2 = rows.z;
+    let r3 = rows.w;
     let xrow = t * W_K4;
     var acc = vec4<f32>(0.0);
     for (var b = 0u; b < W_BPR; b++) {

@@ -33,6 +33,17 @@ fn store_y(t: u32, n: u32, value: f32) {
 #endif
 }
 
+// The 4 weight rows invocation x owns in the rows kernels: 4x .. 4x+3, or with SWIGLU gate rows
+// 2x, 2x+1 and up rows F+2x, F+2x+1; rows past the end read the last one (valid memory).
+fn owned_rows(x: u32) -> vec4<u32> {
+#ifdef SWIGLU
+    let g = min(vec2<u32>(2u * x, 2u * x + 1u), vec2<u32>(F - 1u));
+    return vec4<u32>(g, F + g);
+#else
+    return min(vec4<u32>(4u * x) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(W_N - 1u));
+#endif
+}
+
 #ifdef SWIGLU
 fn store_swiglu(t: u32, i: u32, g: f32, u: f32) {
     y[t * Y_STRIDE + Y_OFFSET + i] = g / (1.0 + exp(-g)) * u;
