@@ -33,46 +33,15 @@ fn quads4(row: u32, q: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec
     return vec4<f32>(dot(w, x0), dot(w, x1), dot(w, x2), dot(w, x3));
 }
 
-fn store(t: u32, n: u32, v: f32) {
-    if t < step.n_tokens && n < W_N {
-        store_y(t, n, v);
-    }
-}
-
-fn store4(t0: u32, n: u32, v: vec4<f32>) {
-    store(t0, n, v.x);
-    store(t0 + 1u, n, v.y);
-    store(t0 + 2u, n, v.z);
-    store(t0 + 3u, n, v.w);
-}
-
-#ifdef SWIGLU
-fn store_act4(t0: u32, i: u32, g: vec4<f32>, u: vec4<f32>) {
-    if i < F {
-        for (var j = 0u; j < 4u; j++) {
-            if t0 + j < step.n_tokens {
-                store_swiglu(t0 + j, i, g[j], u[j]);
-            }
-        }
-    }
-}
-#endif
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let n0 = gid.x * 4u;
     let t0 = wid.y * 4u;
     let last_t = step.n_tokens - 1u;
     let t1 = min(t0 + 1u, last_t);
     let t2 = min(t0 + 2u, last_t);
     let t3 = min(t0 + 3u, last_t);
-    let i0 = gid.x * 2u;
-    let rows = owned_rows(gid.x);
-    let r0 = rows.x;
-    let r1 = rows.y;
-    let r2 = rows.z;
-    let r3 = rows.w;
-    // acc_r[j] = y[t0 + j, n0 + r]
+    let r = owned_rows(gid.x);
+    // acc_i[j]: owned row i (r[i]), token t0 + j
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
@@ -82,28 +51,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         let a1 = x_block(t1, b);
         let a2 = x_block(t2, b);
         let a3 = x_block(t3, b);
-        acc0 += row4(w_block(r0, b), a0, a1, a2, a3);
-        acc1 += row4(w_block(r1, b), a0, a1, a2, a3);
-        acc2 += row4(w_block(r2, b), a0, a1, a2, a3);
-        acc3 += row4(w_block(r3, b), a0, a1, a2, a3);
+        acc0 += row4(w_block(r.x, b), a0, a1, a2, a3);
+        acc1 += row4(w_block(r.y, b), a0, a1, a2, a3);
+        acc2 += row4(w_block(r.z, b), a0, a1, a2, a3);
+        acc3 += row4(w_block(r.w, b), a0, a1, a2, a3);
     }
     for (var q = 8u * W_BPR; q < W_K4; q++) {
         let x0 = x[t0 * W_K4 + q];
         let x1 = x[t1 * W_K4 + q];
         let x2 = x[t2 * W_K4 + q];
         let x3 = x[t3 * W_K4 + q];
-        acc0 += quads4(r0, q, x0, x1, x2, x3);
-        acc1 += quads4(r1, q, x0, x1, x2, x3);
-        acc2 += quads4(r2, q, x0, x1, x2, x3);
-        acc3 += quads4(r3, q, x0, x1, x2, x3);
+        acc0 += quads4(r.x, q, x0, x1, x2, x3);
+        acc1 += quads4(r.y, q, x0, x1, x2, x3);
+        acc2 += quads4(r.z, q, x0, x1, x2, x3);
+        acc3 += quads4(r.w, q, x0, x1, x2, x3);
     }
-#ifdef SWIGLU
-    store_act4(t0, i0, acc0, acc2);
-    store_act4(t0, i0 + 1u, acc1, acc3);
-#else
-    store4(t0, n0, acc0);
-    store4(t0, n0 + 1u, acc1);
-    store4(t0, n0 + 2u, acc2);
-    store4(t0, n0 + 3u, acc3);
-#endif
+    for (var j = 0u; j < 4u; j++) {
+        if t0 + j < step.n_tokens {
+            store_owned(t0 + j, gid.x, vec4<f32>(acc0[j], acc1[j], acc2[j], acc3[j]));
+        }
+    }
 }

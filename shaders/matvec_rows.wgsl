@@ -1,5 +1,5 @@
 // Matrix-vector (decode) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
-// Each invocation owns 4 whole rows (n0 .. n0+3, full K): per 32-column block it loads the x
+// Each invocation owns 4 whole rows (`owned_rows`: 4x .. 4x+3, full K): per 32-column block it loads the x
 // block once (the same address for every invocation: one broadcast load on SIMD-across-
 // invocations emulators like lavapipe) and each row's block once (dequantized in registers).
 // No barriers, no reduction. Rows past the end read row W_N-1 and are not written.
@@ -12,48 +12,20 @@
 
 const WG: u32 = 8u;
 
-fn store(t: u32, n: u32, v: f32) {
-    if n < W_N {
-        store_y(t, n, v);
-    }
-}
-
-#ifdef SWIGLU
-fn store_act(t: u32, i: u32, g: f32, u: f32) {
-    if i < F {
-        store_swiglu(t, i, g, u);
-    }
-}
-#endif
-
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let t = wid.y;
-    let n0 = gid.x * 4u;
-    let i0 = gid.x * 2u;
-    let rows = owned_rows(gid.x);
-    let r0 = rows.x;
-    let r1 = rows.y;
-    let r2 = rows.z;
-    let r3 = rows.w;
+    let r = owned_rows(gid.x);
     let xrow = t * W_K4;
     var acc = vec4<f32>(0.0);
     for (var b = 0u; b < W_BPR; b++) {
         let xb = xrow + 8u * b;
         let xq = array<vec4<f32>, 8>(x[xb], x[xb + 1u], x[xb + 2u], x[xb + 3u], x[xb + 4u], x[xb + 5u], x[xb + 6u], x[xb + 7u]);
-        acc += vec4<f32>(w_block_dot(r0, b, xq), w_block_dot(r1, b, xq), w_block_dot(r2, b, xq), w_block_dot(r3, b, xq));
+        acc += vec4<f32>(w_block_dot(r.x, b, xq), w_block_dot(r.y, b, xq), w_block_dot(r.z, b, xq), w_block_dot(r.w, b, xq));
     }
     for (var q = 8u * W_BPR; q < W_K4; q++) {
         let xv = x[xrow + q];
-        acc += vec4<f32>(dot(xv, w_quad(r0, q)), dot(xv, w_quad(r1, q)), dot(xv, w_quad(r2, q)), dot(xv, w_quad(r3, q)));
+        acc += vec4<f32>(dot(xv, w_quad(r.x, q)), dot(xv, w_quad(r.y, q)), dot(xv, w_quad(r.z, q)), dot(xv, w_quad(r.w, q)));
     }
-#ifdef SWIGLU
-    store_act(t, i0, acc.x, acc.z);
-    store_act(t, i0 + 1u, acc.y, acc.w);
-#else
-    store(t, n0, acc.x);
-    store(t, n0 + 1u, acc.y);
-    store(t, n0 + 2u, acc.z);
-    store(t, n0 + 3u, acc.w);
-#endif
+    store_owned(t, gid.x, acc);
 }

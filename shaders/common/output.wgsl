@@ -3,7 +3,7 @@
 // With Y_STRIDE / Y_OFFSET the matrix writes a column range of wider rows,
 // y[t·Y_STRIDE + Y_OFFSET + n] (one part of a stacked projection whose formats differ).
 // With SWIGLU (rows kernels only) W is gate rows 0..F then up rows F..2F (F = W_N/2) and the
-// kernel writes act[t, i] = silu(gate)·up, the same expression as swiglu.wgsl.
+// kernel writes act[t, i] = silu(gate)·up (`store_owned`).
 // Binds 3 y and, with BIAS, 6 bias[W_N]. Callers skip n past the rows and t past the tokens.
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 #ifdef BIAS
@@ -44,8 +44,22 @@ fn owned_rows(x: u32) -> vec4<u32> {
 #endif
 }
 
+// Token t's values of the 4 rows invocation x owns (`owned_rows`): y[t, 4x .. 4x+3] (rows past
+// W_N skipped), or with SWIGLU act[t, 2x + i] = silu(gate)·up, the same expression as
+// swiglu.wgsl.
+fn store_owned(t: u32, x: u32, v: vec4<f32>) {
 #ifdef SWIGLU
-fn store_swiglu(t: u32, i: u32, g: f32, u: f32) {
-    y[t * Y_STRIDE + Y_OFFSET + i] = g / (1.0 + exp(-g)) * u;
-}
+    for (var i = 0u; i < 2u; i++) {
+        if 2u * x + i < F {
+            let g = v[i];
+            y[t * Y_STRIDE + Y_OFFSET + 2u * x + i] = g / (1.0 + exp(-g)) * v[i + 2u];
+        }
+    }
+#else
+    for (var i = 0u; i < 4u; i++) {
+        if 4u * x + i < W_N {
+            store_y(t, 4u * x + i, v[i]);
+        }
+    }
 #endif
+}

@@ -107,27 +107,25 @@ pub struct Llama {
     _blocks: Vec<Block>,
 }
 
-fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: u32) -> Result<GpuMatrix> {
+/// Tensor `name`, checked to be `rows × cols`: its format and raw bytes.
+fn matrix_part<'a>(g: &Gguf, file: &'a [u8], name: &'a str, rows: u32, cols: u32) -> Result<StackPart<'a>> {
     let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
     let (r, c) = t.rows_cols();
     if (r, c) != (rows as u64, cols as u64) {
         return Err(HearthError::Malformed(format!("tensor '{name}' is {r}×{c}, expected {rows}×{cols}")));
     }
+    Ok((name, t.dtype()?, r, g.tensor_bytes(file, t)))
+}
+
+fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: u32) -> Result<GpuMatrix> {
+    let (_, dtype, _, raw) = matrix_part(g, file, name, rows, cols)?;
     // The upload fails with TensorTooLarge when a buffer exceeds the adapter's binding limit.
-    GpuMatrix::upload(ctx, name, t.dtype()?, r, c, g.tensor_bytes(file, t))
+    GpuMatrix::upload(ctx, name, dtype, rows as u64, cols as u64, raw)
 }
 
 /// `parts` (name, rows), each `rows × cols`, stacked row-wise (`Stacked`).
 fn stacked(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, parts: &[(&str, u32)], cols: u32) -> Result<Stacked> {
-    let mut raw: Vec<StackPart> = Vec::with_capacity(parts.len());
-    for &(part, rows) in parts {
-        let t = g.tensor(part).ok_or_else(|| HearthError::MissingTensor(part.into()))?;
-        if t.rows_cols() != (rows as u64, cols as u64) {
-            let (r, c) = t.rows_cols();
-            return Err(HearthError::Malformed(format!("tensor '{part}' is {r}×{c}, expected {rows}×{cols}")));
-        }
-        raw.push((part, t.dtype()?, rows as u64, g.tensor_bytes(file, t)));
-    }
+    let raw = parts.iter().map(|&(part, rows)| matrix_part(g, file, part, rows, cols)).collect::<Result<Vec<_>>>()?;
     Stacked::upload(ctx, name, &raw, cols as u64)
 }
 
