@@ -1,8 +1,8 @@
 // Matrix-matrix (prefill): y[t, n] (+)= Σ_k x[t, k]·W[n, k]  for t < step.n_tokens
-// Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl)
+// Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl)
 // Dispatch: (ceil(W_N / 32), ceil(T / 32)). A workgroup of 64 computes a 32×32 tile of y:
 // thread (tx, ty) owns rows t0+ty+8i and columns n0+tx+8j (i, j < 4); x and dequantized W
-// tiles of 32 columns are staged in workgroup memory.  BIAS adds bias[n]; ACCUMULATE adds into y.
+// tiles of 32 columns are staged in workgroup memory.  BIAS adds bias[n]; `mat.accumulate` adds into y.
 // CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
@@ -22,18 +22,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let ty = lid.x / 8u;
     let n_tokens = step.n_tokens;
     var acc: array<vec4<f32>, 4>;
-    for (var k0 = 0u; k0 < W_K4; k0 += KQ) {
+    for (var k0 = 0u; k0 < mat.k4; k0 += KQ) {
         for (var i = 0u; i < 4u; i++) {
             let idx = lid.x + 64u * i;
             let r = idx / KQ;
             let q = k0 + idx % KQ;
             var xv = vec4<f32>(0.0);
-            if t0 + r < n_tokens && q < W_K4 {
-                xv = x[(t0 + r) * W_K4 + q];
+            if t0 + r < n_tokens && q < mat.k4 {
+                xv = x[(t0 + r) * mat.k4 + q];
             }
             xs[idx] = xv;
             var wv = vec4<f32>(0.0);
-            if n0 + r < W_N && q < W_K4 {
+            if n0 + r < mat.n && q < mat.k4 {
                 wv = w_quad(n0 + r, q);
             }
             ws[idx] = wv;
@@ -59,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         for (var j = 0u; j < 4u; j++) {
             let n = n0 + tx + 8u * j;
-            if n < W_N {
+            if n < mat.n {
                 store_y(t, n, acc[i][j]);
             }
         }

@@ -4,9 +4,9 @@
 // invocations emulators), then dequantizes each of its rows' blocks once, in registers, and
 // uses it for all 4 tokens. No barriers (each costs a fiber switch per subgroup on SwiftShader).
 // Tokens past the end repeat the last one and rows past the end repeat row W_N-1 (valid
-// memory); neither is written. With SWIGLU an invocation owns act rows i, i+1: gate rows
+// memory); neither is written. With `mat.swiglu` an invocation owns act rows i, i+1: gate rows
 // i, i+1 and up rows F+i, F+i+1 (common/output.wgsl).
-// Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W (common/weights.wgsl) · 6 bias.
+// Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / 256), ceil(T / 4)), workgroup 64.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
@@ -14,7 +14,7 @@
 #include "common/output.wgsl"
 
 fn x_block(t: u32, b: u32) -> array<vec4<f32>, 8> {
-    let i = t * W_K4 + b * 8u;
+    let i = t * mat.k4 + b * 8u;
     return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
 }
 
@@ -46,7 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
-    for (var b = 0u; b < W_BPR; b++) {
+    for (var b = 0u; b < mat.blocks; b++) {
         let a0 = x_block(t0, b);
         let a1 = x_block(t1, b);
         let a2 = x_block(t2, b);
@@ -56,11 +56,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         acc2 += row4(w_block(r.z, b), a0, a1, a2, a3);
         acc3 += row4(w_block(r.w, b), a0, a1, a2, a3);
     }
-    for (var q = 8u * W_BPR; q < W_K4; q++) {
-        let x0 = x[t0 * W_K4 + q];
-        let x1 = x[t1 * W_K4 + q];
-        let x2 = x[t2 * W_K4 + q];
-        let x3 = x[t3 * W_K4 + q];
+    for (var q = 8u * mat.blocks; q < mat.k4; q++) {
+        let x0 = x[t0 * mat.k4 + q];
+        let x1 = x[t1 * mat.k4 + q];
+        let x2 = x[t2 * mat.k4 + q];
+        let x3 = x[t3 * mat.k4 + q];
         acc0 += quads4(r.x, q, x0, x1, x2, x3);
         acc1 += quads4(r.y, q, x0, x1, x2, x3);
         acc2 += quads4(r.z, q, x0, x1, x2, x3);

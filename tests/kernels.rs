@@ -368,20 +368,13 @@ fn every_shader_variant_validates() {
     for f16 in [false, true] {
         let base = || Defines::default().flag_if(f16, "F16");
         for dtype in DType::ALL {
-            for acc in [false, true] {
-                let d = hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16").flag_if(acc, "ACCUMULATE").flag_if(acc, "BIAS");
-                variants.push(("matvec.wgsl", d.clone()));
-                variants.push(("matvec_rows.wgsl", d.clone()));
-                variants.push(("matmul_rows.wgsl", d.clone()));
-                variants.push(("matmul.wgsl", d.clone()));
+            for bias in [false, true] {
+                let d = hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(bias, "BIAS");
+                for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
+                    variants.push((shader, d.clone()));
+                }
             }
-            let stacked = hearth::gpu::weights::weight_defines(dtype, 14, 96).flag_if(f16, "F16");
-            variants.push(("matvec_rows.wgsl", stacked.clone().flag("SWIGLU")));
-            variants.push(("matmul_rows.wgsl", stacked.clone().flag("SWIGLU")));
-            for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
-                variants.push((shader, stacked.clone().u32("Y_STRIDE", 30).u32("Y_OFFSET", 16)));
-            }
-            variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype, 7, 96).flag_if(f16, "F16")));
+            variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));
         }
         for last in [false, true] {
             variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW")));

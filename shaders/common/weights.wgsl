@@ -3,12 +3,11 @@
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
 // `w_block_dot(row, b, xq)` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
-// Needs: W_K (row length, a multiple of 32 for block formats, of 4 otherwise), one W_<FORMAT>
-// flag, and W_QUANTIZED for the block formats (only they bind `w_scales`).
+// Needs one W_<FORMAT> flag, and W_QUANTIZED for the block formats (only they bind `w_scales`);
+// the shape is `mat` (common/matrix_shape.wgsl; the row length is a multiple of 32 for block
+// formats, of 4 otherwise).
+#include "common/matrix_shape.wgsl"
 @group(0) @binding(4) var<storage, read> w_data: array<vec4<u32>>;
-
-const W_K4: u32 = W_K / 4u;
-const W_BPR: u32 = W_K / 32u;
 
 #ifdef W_QUANTIZED
 #ifdef F16
@@ -50,30 +49,30 @@ fn nibbles(w: u32, hi: u32) -> vec4<f32> {
 
 fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #ifdef W_F32
-    let i = (row * W_K4 + q) * 4u;
+    let i = (row * mat.k4 + q) * 4u;
     return bitcast<vec4<f32>>(vec4<u32>(w_word(i), w_word(i + 1u), w_word(i + 2u), w_word(i + 3u)));
 #endif
 #ifdef W_F16
-    let i = (row * W_K4 + q) * 2u;
+    let i = (row * mat.k4 + q) * 2u;
     return vec4<f32>(f16_pair(w_word(i)), f16_pair(w_word(i + 1u)));
 #endif
 #ifdef W_BF16
-    let i = (row * W_K4 + q) * 2u;
+    let i = (row * mat.k4 + q) * 2u;
     let a = w_word(i);
     let b = w_word(i + 1u);
     return bitcast<vec4<f32>>(vec4<u32>(a << 16u, a & 0xffff0000u, b << 16u, b & 0xffff0000u));
 #endif
 #ifdef W_Q8_0
-    let blk = row * W_BPR + q / 8u;
+    let blk = row * mat.blocks + q / 8u;
     return scale_at(blk) * i8x4(w_word(blk * 8u + q % 8u));
 #endif
 #ifdef W_Q4_0
-    let blk = row * W_BPR + q / 8u;
+    let blk = row * mat.blocks + q / 8u;
     let j = q % 8u;
     return scale_at(blk) * (nibbles(w_word(blk * 4u + j % 4u), j / 4u) - 8.0);
 #endif
 #ifdef W_Q4_1
-    let blk = row * W_BPR + q / 8u;
+    let blk = row * mat.blocks + q / 8u;
     let j = q % 8u;
     return scale_at(2u * blk) * nibbles(w_word(blk * 4u + j % 4u), j / 4u) + scale_at(2u * blk + 1u);
 #endif
@@ -90,7 +89,7 @@ fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> vec2<f32> {
 
 fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 #ifdef W_Q8_0
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
     let s = dot(i8x4(lo.x), xq[0]) + dot(i8x4(lo.y), xq[1]) + dot(i8x4(lo.z), xq[2]) + dot(i8x4(lo.w), xq[3])
@@ -98,12 +97,12 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
     return scale_at(blk) * s;
 #endif
 #ifdef W_Q4_0
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let qx = q4_dot(w_data[blk], xq);
     return scale_at(blk) * (qx.x - 8.0 * qx.y);
 #endif
 #ifdef W_Q4_1
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let qx = q4_dot(w_data[blk], xq);
     return scale_at(2u * blk) * qx.x + scale_at(2u * blk + 1u) * qx.y;
 #endif
@@ -118,7 +117,7 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 // reuse one dequantized block across several tokens.
 fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #ifdef W_Q8_0
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let d = scale_at(blk);
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
@@ -126,14 +125,14 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
                                d * i8x4(hi.x), d * i8x4(hi.y), d * i8x4(hi.z), d * i8x4(hi.w));
 #endif
 #ifdef W_Q4_0
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let d = scale_at(blk);
     let w = w_data[blk];
     return array<vec4<f32>, 8>(d * (nibbles(w.x, 0u) - 8.0), d * (nibbles(w.y, 0u) - 8.0), d * (nibbles(w.z, 0u) - 8.0), d * (nibbles(w.w, 0u) - 8.0),
                                d * (nibbles(w.x, 1u) - 8.0), d * (nibbles(w.y, 1u) - 8.0), d * (nibbles(w.z, 1u) - 8.0), d * (nibbles(w.w, 1u) - 8.0));
 #endif
 #ifdef W_Q4_1
-    let blk = row * W_BPR + b;
+    let blk = row * mat.blocks + b;
     let d = scale_at(2u * blk);
     let m = scale_at(2u * blk + 1u);
     let w = w_data[blk];
@@ -142,14 +141,14 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #endif
 #ifdef W_F32
     // The block is 8 whole vec4<u32> loads (row starts are 16-byte aligned: W_K % 4 == 0).
-    let i = row * W_K4 + 8u * b;
+    let i = row * mat.k4 + 8u * b;
     return array<vec4<f32>, 8>(bitcast<vec4<f32>>(w_data[i]), bitcast<vec4<f32>>(w_data[i + 1u]), bitcast<vec4<f32>>(w_data[i + 2u]), bitcast<vec4<f32>>(w_data[i + 3u]),
                                bitcast<vec4<f32>>(w_data[i + 4u]), bitcast<vec4<f32>>(w_data[i + 5u]), bitcast<vec4<f32>>(w_data[i + 6u]), bitcast<vec4<f32>>(w_data[i + 7u]));
 #endif
 #ifdef W_F16
-    // 4 whole vec4<u32> loads when rows start 16-byte aligned (W_K % 8 == 0, a constant test).
-    if W_K4 % 2u == 0u {
-        let i = (row * W_K4 + 8u * b) / 2u;
+    // 4 whole vec4<u32> loads when rows start 16-byte aligned (W_K % 8 == 0, a uniform branch).
+    if mat.k4 % 2u == 0u {
+        let i = (row * mat.k4 + 8u * b) / 2u;
         let a = w_data[i];
         let c = w_data[i + 1u];
         let e = w_data[i + 2u];

@@ -3,6 +3,7 @@
 //! become `HearthError`s instead of panics).
 
 use crate::error::{HearthError, Result};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default)]
@@ -21,6 +22,7 @@ pub struct GpuContext {
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
+    uniforms: Mutex<HashMap<Vec<u8>, Arc<wgpu::Buffer>>>,
 }
 
 impl GpuContext {
@@ -74,6 +76,7 @@ impl GpuContext {
             errors,
             lost,
             pipelines: Default::default(),
+            uniforms: Default::default(),
         }))
     }
 
@@ -124,6 +127,20 @@ impl GpuContext {
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         })
+    }
+
+    /// A uniform buffer holding `data` for the device's life, one per distinct content (launch
+    /// shapes: a handful per model).
+    pub fn constant_uniform(&self, label: &str, data: &[u8]) -> Arc<wgpu::Buffer> {
+        let mut cache = self.uniforms.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(data.to_vec())
+            .or_insert_with(|| {
+                let buf = self.uniform_buffer(label, data.len() as u64);
+                self.queue.write_buffer(&buf, 0, data);
+                Arc::new(buf)
+            })
+            .clone()
     }
 
     pub fn staging_buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {

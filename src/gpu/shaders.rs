@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 pub const SOURCES: &[(&str, &str)] = &[
     ("common/weights.wgsl", include_str!("../../shaders/common/weights.wgsl")),
     ("common/step.wgsl", include_str!("../../shaders/common/step.wgsl")),
+    ("common/matrix_shape.wgsl", include_str!("../../shaders/common/matrix_shape.wgsl")),
     ("common/output.wgsl", include_str!("../../shaders/common/output.wgsl")),
     ("common/reduce.wgsl", include_str!("../../shaders/common/reduce.wgsl")),
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),

@@ -37,18 +37,33 @@ impl GpuMatrix {
         Ok(GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes: layout.bytes(), out_columns: None })
     }
 
-    /// The defines `common/weights.wgsl` (and `common/output.wgsl`) need for this matrix.
+    /// The defines `common/weights.wgsl` needs for this matrix: its format only (the shape is
+    /// a per-dispatch value, `shape`).
     pub fn defines(&self) -> Defines {
-        let d = weight_defines(self.dtype, self.rows, self.cols);
-        match self.out_columns {
-            Some((stride, offset)) => d.u32("Y_STRIDE", stride).u32("Y_OFFSET", offset),
-            None => d,
+        weight_defines(self.dtype)
+    }
+
+    /// This matrix's launch shape (`shaders/common/matrix_shape.wgsl`): `accumulate` adds into y
+    /// (the fused residual add); `swiglu` (rows kernels) writes silu(gate)·up of a stacked
+    /// gate|up matrix.
+    pub fn shape(&self, accumulate: bool, swiglu: bool) -> MatrixShape {
+        let (y_stride, y_offset) = self.out_columns.unwrap_or((if swiglu { self.rows / 2 } else { self.rows }, 0));
+        MatrixShape {
+            k4: self.cols / 4,
+            blocks: self.cols / 32,
+            n: self.rows,
+            y_stride,
+            y_offset,
+            accumulate: accumulate as u32,
+            swiglu: swiglu as u32,
+            _pad: 0,
         }
     }
 
-    /// Bind-group entries of `common/weights.wgsl`: payload at 4, scales at 5 (block formats only).
-    pub fn bindings(&self) -> Vec<(u32, &wgpu::Buffer)> {
-        let mut b = vec![(4, &self.data)];
+    /// Bind-group entries of `common/weights.wgsl`: payload at 4, scales at 5 (block formats
+    /// only), the shape uniform at 7.
+    pub fn bindings<'a>(&'a self, shape: &'a wgpu::Buffer) -> Vec<(u32, &'a wgpu::Buffer)> {
+        let mut b = vec![(4, &self.data), (7, shape)];
         if self.dtype.is_quantized() {
             b.push((5, &self.scales));
         }
@@ -56,13 +71,30 @@ impl GpuMatrix {
     }
 }
 
-/// Defines selecting a weight format and shape in `common/weights.wgsl`.
-pub fn weight_defines(dtype: DType, rows: u32, cols: u32) -> Defines {
-    Defines::default()
-        .flag(dtype.shader_define())
-        .flag_if(dtype.is_quantized(), "W_QUANTIZED")
-        .u32("W_K", cols)
-        .u32("W_N", rows)
+/// One matrix launch's shape, bound as a uniform (`shaders/common/matrix_shape.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct MatrixShape {
+    pub k4: u32,
+    pub blocks: u32,
+    pub n: u32,
+    pub y_stride: u32,
+    pub y_offset: u32,
+    pub accumulate: u32,
+    pub swiglu: u32,
+    pub _pad: u32,
+}
+
+impl MatrixShape {
+    /// Its uniform buffer, shared by every launch of the same shape on this device.
+    pub fn buffer(&self, ctx: &GpuContext) -> std::sync::Arc<wgpu::Buffer> {
+        ctx.constant_uniform("matrix shape", bytemuck::bytes_of(self))
+    }
+}
+
+/// Defines selecting a weight format in `common/weights.wgsl`.
+pub fn weight_defines(dtype: DType) -> Defines {
+    Defines::default().flag(dtype.shader_define()).flag_if(dtype.is_quantized(), "W_QUANTIZED")
 }
 
 /// Matrices over the same input whose outputs sit side by side in one activation row (q|k|v,

@@ -14,15 +14,17 @@
 use crate::error::Result;
 use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
 
-fn entries<'a>(head: &[(u32, &'a wgpu::Buffer)], w: &'a GpuMatrix, bias: Option<&'a wgpu::Buffer>) -> Vec<(u32, &'a wgpu::Buffer)> {
-    let mut e = head.to_vec();
-    e.extend(w.bindings());
-    e.extend(bias.map(|b| (6, b)));
-    e
-}
-
-fn defines(w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> crate::gpu::Defines {
-    w.defines().flag_if(accumulate, "ACCUMULATE").flag_if(bias.is_some(), "BIAS")
+/// A matrix launch: `shader` with w's format (+ BIAS), bound to `head` (step, x, y), w, its
+/// shape uniform and the bias. Pipelines depend on the format only, so every matrix of a model
+/// in one format shares them.
+fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid) -> Result<Dispatch> {
+    let p = ctx.pipeline(shader, w.defines().flag_if(bias.is_some(), "BIAS"))?;
+    let shape = w.shape(accumulate, swiglu).buffer(ctx);
+    let mut entries = head.to_vec();
+    entries.extend(w.bindings(&shape));
+    entries.extend(bias.map(|b| (6, b)));
+    let label = if shader.starts_with("matvec") { "matvec" } else { "matmul" };
+    Ok(Dispatch::new(ctx, label, p, &entries, grid))
 }
 
 /// Decode (one token per row of x; grid 32 rows per workgroup). `accumulate`: y += x·Wᵀ (the
@@ -37,25 +39,21 @@ pub fn matmul(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu:
 }
 
 pub fn matvec_lanes(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let p = ctx.pipeline("matvec.wgsl", defines(w, bias, accumulate))?;
-    Ok(Dispatch::new(ctx, "matvec", p, &entries(&[(2, x), (3, y)], w, bias), Grid::PerToken(w.rows.div_ceil(32))))
+    launch(ctx, "matvec.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)))
 }
 
 pub fn matvec_rows(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let p = ctx.pipeline("matvec_rows.wgsl", defines(w, bias, accumulate))?;
-    Ok(Dispatch::new(ctx, "matvec", p, &entries(&[(2, x), (3, y)], w, bias), Grid::PerToken(w.rows.div_ceil(32))))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)))
 }
 
 pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let p = ctx.pipeline("matmul.wgsl", defines(w, bias, accumulate))?;
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 };
-    Ok(Dispatch::new(ctx, "matmul", p, &entries(&[(1, step), (2, x), (3, y)], w, bias), grid))
+    launch(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid)
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let p = ctx.pipeline("matmul_rows.wgsl", defines(w, bias, accumulate))?;
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 4 };
-    Ok(Dispatch::new(ctx, "matmul", p, &entries(&[(1, step), (2, x), (3, y)], w, bias), grid))
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid)
 }
 
 fn check_swiglu(w: &GpuMatrix) -> Result<()> {
@@ -69,14 +67,12 @@ fn check_swiglu(w: &GpuMatrix) -> Result<()> {
 /// kernel (CPU-emulated adapters).
 pub fn matvec_swiglu(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    let p = ctx.pipeline("matvec_rows.wgsl", w.defines().flag("SWIGLU"))?;
-    Ok(Dispatch::new(ctx, "matvec", p, &entries(&[(2, x), (3, act)], w, None), Grid::PerToken(w.rows.div_ceil(32))))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)))
 }
 
 /// Prefill, fused: `matvec_swiglu` for T tokens.
 pub fn matmul_swiglu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    let p = ctx.pipeline("matmul_rows.wgsl", w.defines().flag("SWIGLU"))?;
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 4 };
-    Ok(Dispatch::new(ctx, "matmul", p, &entries(&[(1, step), (2, x), (3, act)], w, None), grid))
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, grid)
 }
