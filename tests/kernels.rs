@@ -315,8 +315,10 @@ fn attention_matches_cpu() {
             let out = ctx.storage_buffer("out", q.len() as u64 * 4).unwrap();
             let d = kernels::attention_split(ctx, &step, &qb, &out, &kb, &vb, s).unwrap();
             assert_close(&format!("attention_split {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
-            let d = kernels::attention_split_wg(ctx, &step, &qb, &out, &kb, &vb, s, 32).unwrap();
-            assert_close(&format!("attention_split WG 32 {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
+            for wg in [4, 8, 32] {
+                let d = kernels::attention_split_wg(ctx, &step, &qb, &out, &kb, &vb, s, wg).unwrap();
+                assert_close(&format!("attention_split WG {wg} {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
+            }
         }
     });
 }
@@ -386,7 +388,7 @@ fn every_shader_variant_validates() {
             }
         }
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
-        for wg in [8, 32] {
+        for wg in [4, 8, 32] {
             variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg)));
         }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));

@@ -34,11 +34,16 @@ pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, o
 
 /// A workgroup per query row, its keys split across the invocations (`shaders/attention_split.wgsl`).
 pub fn attention_split(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
-    // 8 invocations: one SIMD vector on lavapipe, two on SwiftShader. Against 32, measured with
-    // `hearth bench-kernels` at 128 / 512 cached keys: lavapipe 0.17 → 0.13 / 0.55 → 0.47 ms,
-    // SwiftShader 2.1 → 1.1 / 3.6 → 2.6 ms, and SwiftShader compiles it in 0.25 s instead of
-    // 1.1 s (its barrier cost grows with the subgroups per workgroup).
-    attention_split_wg(ctx, step, q, out, k_cache, v_cache, s, 8)
+    // One SIMD vector of the emulator: 8 invocations on lavapipe, 4 on SwiftShader (its subgroup
+    // size). Measured with `hearth bench-kernels` at 128 / 512 cached keys:
+    // - lavapipe, 32 → 8: 0.17 → 0.13 / 0.55 → 0.47 ms (4 is slower again: 0.145 / 0.41 vs
+    //   0.13 / 0.34 ms in one run);
+    // - SwiftShader, 32 → 8 → 4: 2.1 → 1.1 → 0.60 / 3.6 → 2.6 → 1.9 ms (8 vs 4 in one run:
+    //   0.70–0.77 vs 0.59–0.61 and 1.9–2.2 vs 1.86–1.89 ms);
+    // and SwiftShader compiles it in 0.1 s at 4, 0.19–0.33 s at 8, 1.1 s at 32 (its barrier
+    // code grows with the subgroups per workgroup).
+    let wg = if ctx.adapter_info.subgroup_max_size == 4 { 4 } else { 8 };
+    attention_split_wg(ctx, step, q, out, k_cache, v_cache, s, wg)
 }
 
 /// `attention_split` with `wg` invocations per workgroup.
