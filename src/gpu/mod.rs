@@ -15,4 +15,4 @@ pub mod weights;
 pub use context::{GpuContext, GpuOptions};
 pub use dispatch::{encode, Dispatch, Grid, Step};
 pub use shaders::Defines;
-pub use weights::{GpuMatrix, MatrixShape, StackPart, Stacked};
+pub use weights::{GpuMatrix, MatrixShape, PendingUpload, StackPart, Stacked};

@@ -24,6 +24,20 @@ pub struct GpuMatrix {
 impl GpuMatrix {
     /// Upload `raw` (GGUF layout of `dtype`, `rows × cols` values).
     pub fn upload(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: &[u8]) -> Result<GpuMatrix> {
+        let (m, pending) = GpuMatrix::allocate(ctx, name, dtype, rows, cols, raw)?;
+        pending.write(ctx);
+        Ok(m)
+    }
+
+    /// Create the buffers for `raw` (GGUF layout of `dtype`, `rows × cols` values) and return
+    /// the upload still to do: loaders record their launches in between, so a browser compiles
+    /// the pipelines while the weights are being transcoded.
+    pub fn allocate<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: &'a [u8]) -> Result<(GpuMatrix, PendingUpload<'a>)> {
+        GpuMatrix::allocate_parts(ctx, name, dtype, rows, cols, vec![raw])
+    }
+
+    /// `allocate` for row-wise `parts` stored one after the other.
+    fn allocate_parts<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: Vec<&'a [u8]>) -> Result<(GpuMatrix, PendingUpload<'a>)> {
         let align = if dtype.is_quantized() { 32 } else { 4 };
         if cols % align != 0 {
             return Err(HearthError::UnsupportedModel(format!("tensor '{name}': row length {cols} is not a multiple of {align}")));
@@ -31,10 +45,17 @@ impl GpuMatrix {
         if rows > u32::MAX as u64 / 2 || cols > u32::MAX as u64 / 2 || rows * cols > u32::MAX as u64 {
             return Err(HearthError::UnsupportedModel(format!("tensor '{name}' has too many elements ({rows} × {cols})")));
         }
-        let layout = GpuLayout::from_raw(dtype, raw);
-        let data = ctx.storage_buffer_init(name, bytemuck::cast_slice(&layout.data))?;
-        let scales = ctx.storage_buffer_init(&format!("{name}.scales"), bytemuck::cast_slice(&layout.scales))?;
-        Ok(GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes: layout.bytes(), out_columns: None })
+        let expected = rows * cols / dtype.block_len() as u64 * dtype.block_bytes() as u64;
+        let len = raw.iter().map(|r| r.len()).sum::<usize>();
+        if len as u64 != expected {
+            return Err(HearthError::Malformed(format!("tensor '{name}' has {len} bytes, expected {expected} for {rows} × {cols} {dtype:?}")));
+        }
+        let (data_words, scale_words) = GpuLayout::words(dtype, len);
+        let data = ctx.storage_buffer(name, data_words as u64 * 4)?;
+        let scales = ctx.storage_buffer(&format!("{name}.scales"), scale_words as u64 * 4)?;
+        let bytes = (data_words + scale_words) as u64 * 4;
+        let pending = PendingUpload { data: data.clone(), scales: scales.clone(), dtype, raw };
+        Ok((GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes, out_columns: None }, pending))
     }
 
     /// The defines `common/weights.wgsl` needs for this matrix: its format only (the shape is
@@ -92,6 +113,27 @@ impl MatrixShape {
     }
 }
 
+/// A matrix's weights still to transcode and write into its buffers (`GpuMatrix::allocate`).
+pub struct PendingUpload<'a> {
+    data: wgpu::Buffer,
+    scales: wgpu::Buffer,
+    dtype: DType,
+    /// Row-wise parts, concatenated (a `Stacked::One` has several).
+    raw: Vec<&'a [u8]>,
+}
+
+impl PendingUpload<'_> {
+    /// Transcode to the GPU layout and queue the writes.
+    pub fn write(self, ctx: &GpuContext) {
+        let layout = match self.raw.as_slice() {
+            [one] => GpuLayout::from_raw(self.dtype, one),
+            parts => GpuLayout::from_raw(self.dtype, &parts.concat()),
+        };
+        ctx.queue.write_buffer(&self.data, 0, bytemuck::cast_slice(&layout.data));
+        ctx.queue.write_buffer(&self.scales, 0, bytemuck::cast_slice(&layout.scales));
+    }
+}
+
 /// Defines selecting a weight format in `common/weights.wgsl`.
 pub fn weight_defines(dtype: DType) -> Defines {
     Defines::default().flag(dtype.shader_define()).flag_if(dtype.is_quantized(), "W_QUANTIZED")
@@ -107,26 +149,36 @@ pub enum Stacked {
 }
 
 /// One part of a `Stacked` upload: (name, format, rows, raw bytes in the GGUF layout).
-pub type StackPart<'a> = (&'a str, DType, u64, &'a [u8]);
+pub type StackPart<'n, 'a> = (&'n str, DType, u64, &'a [u8]);
 
 impl Stacked {
     /// Upload `parts` (each `rows × cols`) under `name`.
     pub fn upload(ctx: &GpuContext, name: &str, parts: &[StackPart], cols: u64) -> Result<Stacked> {
+        let (stacked, pending) = Stacked::allocate(ctx, name, parts, cols)?;
+        pending.into_iter().for_each(|p| p.write(ctx));
+        Ok(stacked)
+    }
+
+    /// `GpuMatrix::allocate` for stacked `parts`.
+    pub fn allocate<'a>(ctx: &GpuContext, name: &str, parts: &[StackPart<'_, 'a>], cols: u64) -> Result<(Stacked, Vec<PendingUpload<'a>>)> {
         let total: u64 = parts.iter().map(|p| p.2).sum();
         let dtype = parts[0].1;
         if parts.iter().all(|p| p.1 == dtype) {
-            let raw = parts.iter().map(|p| p.3).collect::<Vec<_>>().concat();
-            return Ok(Stacked::One(GpuMatrix::upload(ctx, name, dtype, total, cols, &raw)?));
+            // GGUF rows are contiguous: the stacked matrix is the parts' bytes in order.
+            let (m, pending) = GpuMatrix::allocate_parts(ctx, name, dtype, total, cols, parts.iter().map(|p| p.3).collect())?;
+            return Ok((Stacked::One(m), vec![pending]));
         }
         let mut offset = 0;
         let mut out = Vec::with_capacity(parts.len());
+        let mut pending = Vec::with_capacity(parts.len());
         for &(part, dtype, rows, raw) in parts {
-            let mut m = GpuMatrix::upload(ctx, part, dtype, rows, cols, raw)?;
+            let (mut m, p) = GpuMatrix::allocate(ctx, part, dtype, rows, cols, raw)?;
             m.out_columns = Some((total as u32, offset as u32));
             offset += rows;
             out.push(m);
+            pending.push(p);
         }
-        Ok(Stacked::Parts(out))
+        Ok((Stacked::Parts(out), pending))
     }
 
     pub fn matrices(&self) -> &[GpuMatrix] {

@@ -14,7 +14,7 @@ use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
 use crate::gguf::Gguf;
 use crate::gpu::kernels::{self, AttentionShape, RopeShape};
-use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, StackPart, Stacked, Step};
+use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, PendingUpload, StackPart, Stacked, Step};
 use crate::quant::dequantize;
 use std::sync::Arc;
 
@@ -108,7 +108,7 @@ pub struct Llama {
 }
 
 /// Tensor `name`, checked to be `rows × cols`: its format and raw bytes.
-fn matrix_part<'a>(g: &Gguf, file: &'a [u8], name: &'a str, rows: u32, cols: u32) -> Result<StackPart<'a>> {
+fn matrix_part<'n, 'a>(g: &Gguf, file: &'a [u8], name: &'n str, rows: u32, cols: u32) -> Result<StackPart<'n, 'a>> {
     let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
     let (r, c) = t.rows_cols();
     if (r, c) != (rows as u64, cols as u64) {
@@ -117,16 +117,22 @@ fn matrix_part<'a>(g: &Gguf, file: &'a [u8], name: &'a str, rows: u32, cols: u32
     Ok((name, t.dtype()?, r, g.tensor_bytes(file, t)))
 }
 
-fn matrix(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, rows: u32, cols: u32) -> Result<GpuMatrix> {
+/// Tensor `name` (`rows × cols`) on the GPU, its weights added to `uploads` (written after the
+/// launches are recorded).
+fn matrix<'a>(ctx: &GpuContext, g: &Gguf, file: &'a [u8], name: &str, rows: u32, cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<GpuMatrix> {
     let (_, dtype, _, raw) = matrix_part(g, file, name, rows, cols)?;
-    // The upload fails with TensorTooLarge when a buffer exceeds the adapter's binding limit.
-    GpuMatrix::upload(ctx, name, dtype, rows as u64, cols as u64, raw)
+    // Fails with TensorTooLarge when a buffer exceeds the adapter's binding limit.
+    let (m, pending) = GpuMatrix::allocate(ctx, name, dtype, rows as u64, cols as u64, raw)?;
+    uploads.push(pending);
+    Ok(m)
 }
 
 /// `parts` (name, rows), each `rows × cols`, stacked row-wise (`Stacked`).
-fn stacked(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, parts: &[(&str, u32)], cols: u32) -> Result<Stacked> {
+fn stacked<'a>(ctx: &GpuContext, g: &Gguf, file: &'a [u8], name: &str, parts: &[(&str, u32)], cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<Stacked> {
     let raw = parts.iter().map(|&(part, rows)| matrix_part(g, file, part, rows, cols)).collect::<Result<Vec<_>>>()?;
-    Stacked::upload(ctx, name, &raw, cols as u64)
+    let (m, pending) = Stacked::allocate(ctx, name, &raw, cols as u64)?;
+    uploads.extend(pending);
+    Ok(m)
 }
 
 impl Block {
@@ -175,9 +181,12 @@ impl Llama {
         };
         let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 3 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
 
-        let token_embd = matrix(&ctx, g, file, "token_embd.weight", c.vocab_size, d)?;
+        // Buffers first, weights last: the pipelines (created while recording) compile in a
+        // browser's GPU process while the weights are transcoded here.
+        let mut uploads = Vec::new();
+        let token_embd = matrix(&ctx, g, file, "token_embd.weight", c.vocab_size, d, &mut uploads)?;
         let output = match g.tensor("output.weight") {
-            Some(_) => Some(matrix(&ctx, g, file, "output.weight", c.vocab_size, d)?),
+            Some(_) => Some(matrix(&ctx, g, file, "output.weight", c.vocab_size, d, &mut uploads)?),
             None => None,
         };
         let output_norm = vector(&ctx, g, file, "output_norm.weight", d)?;
@@ -190,11 +199,11 @@ impl Llama {
             let kv_bytes = f32s(kvd) * context as u64;
             let b = Block {
                 attn_norm: vector(&ctx, g, file, &n("attn_norm"), d)?,
-                qkv: stacked(&ctx, g, file, &format!("blk.{l}.attn_qkv"), &[(&n("attn_q"), qd), (&n("attn_k"), kvd), (&n("attn_v"), kvd)], d)?,
-                attn_output: matrix(&ctx, g, file, &n("attn_output"), d, qd)?,
+                qkv: stacked(&ctx, g, file, &format!("blk.{l}.attn_qkv"), &[(&n("attn_q"), qd), (&n("attn_k"), kvd), (&n("attn_v"), kvd)], d, &mut uploads)?,
+                attn_output: matrix(&ctx, g, file, &n("attn_output"), d, qd, &mut uploads)?,
                 ffn_norm: vector(&ctx, g, file, &n("ffn_norm"), d)?,
-                gate_up: stacked(&ctx, g, file, &format!("blk.{l}.ffn_gate_up"), &[(&n("ffn_gate"), c.n_ff), (&n("ffn_up"), c.n_ff)], d)?,
-                ffn_down: matrix(&ctx, g, file, &n("ffn_down"), d, c.n_ff)?,
+                gate_up: stacked(&ctx, g, file, &format!("blk.{l}.ffn_gate_up"), &[(&n("ffn_gate"), c.n_ff), (&n("ffn_up"), c.n_ff)], d, &mut uploads)?,
+                ffn_down: matrix(&ctx, g, file, &n("ffn_down"), d, c.n_ff, &mut uploads)?,
                 k_cache: ctx.storage_buffer(&format!("blk.{l}.k_cache"), kv_bytes)?,
                 v_cache: ctx.storage_buffer(&format!("blk.{l}.v_cache"), kv_bytes)?,
             };
@@ -216,6 +225,7 @@ impl Llama {
         let prefill = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, false)?;
         let decode = record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, true)?;
         let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
+        uploads.into_iter().for_each(|u| u.write(&ctx));
         ctx.check()?;
         Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, _blocks: blocks })
     }

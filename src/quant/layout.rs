@@ -83,4 +83,32 @@ impl GpuLayout {
     pub fn bytes(&self) -> u64 {
         (self.data.len() + self.scales.len()) as u64 * 4
     }
+
+    /// (data, scales) lengths in words that `from_raw` gives for `raw_len` bytes of `dtype`,
+    /// without transcoding (buffers are created before their weights are ready).
+    pub fn words(dtype: DType, raw_len: usize) -> (usize, usize) {
+        let padded = |n: usize| n.max(1).next_multiple_of(4);
+        let blocks = raw_len / dtype.block_bytes();
+        match dtype {
+            DType::F32 | DType::F16 | DType::BF16 => (padded(raw_len.div_ceil(4)), 1),
+            DType::Q8_0 | DType::Q4_0 => (padded(blocks * (dtype.block_bytes() - 2) / 4), padded(blocks.div_ceil(2))),
+            DType::Q4_1 => (padded(blocks * 4), padded(blocks)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_match_the_transcoded_lengths() {
+        for dtype in DType::ALL {
+            for blocks in [1usize, 2, 3, 7, 8, 9] {
+                let raw: Vec<u8> = (0..blocks * dtype.block_bytes()).map(|i| i as u8).collect();
+                let l = GpuLayout::from_raw(dtype, &raw);
+                assert_eq!(GpuLayout::words(dtype, raw.len()), (l.data.len(), l.scales.len()), "{dtype:?} × {blocks}");
+            }
+        }
+    }
 }
