@@ -374,6 +374,9 @@ fn every_shader_variant_validates() {
                 let d = hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(bias, "BIAS");
                 for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
                     variants.push((shader, d.clone()));
+                    if dtype == DType::F16 {
+                        variants.push((shader, d.clone().flag("W_F16_ALIGNED")));
+                    }
                 }
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));

@@ -3,7 +3,8 @@
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
 // `w_block_dot(row, b, xq)` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
-// Needs one W_<FORMAT> flag, and W_QUANTIZED for the block formats (only they bind `w_scales`);
+// Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`), and
+// W_F16_ALIGNED for F16 rows of a multiple of 8 values (whole 16-byte loads);
 // the shape is `mat` (common/matrix_shape.wgsl; the row length is a multiple of 32 for block
 // formats, of 4 otherwise).
 #include "common/matrix_shape.wgsl"
@@ -145,25 +146,25 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
     return array<vec4<f32>, 8>(bitcast<vec4<f32>>(w_data[i]), bitcast<vec4<f32>>(w_data[i + 1u]), bitcast<vec4<f32>>(w_data[i + 2u]), bitcast<vec4<f32>>(w_data[i + 3u]),
                                bitcast<vec4<f32>>(w_data[i + 4u]), bitcast<vec4<f32>>(w_data[i + 5u]), bitcast<vec4<f32>>(w_data[i + 6u]), bitcast<vec4<f32>>(w_data[i + 7u]));
 #endif
-#ifdef W_F16
-    // 4 whole vec4<u32> loads when rows start 16-byte aligned (W_K % 8 == 0, a uniform branch).
-    if mat.k4 % 2u == 0u {
-        let i = (row * mat.k4 + 8u * b) / 2u;
-        let a = w_data[i];
-        let c = w_data[i + 1u];
-        let e = w_data[i + 2u];
-        let g = w_data[i + 3u];
-        return array<vec4<f32>, 8>(vec4<f32>(f16_pair(a.x), f16_pair(a.y)), vec4<f32>(f16_pair(a.z), f16_pair(a.w)),
-                                   vec4<f32>(f16_pair(c.x), f16_pair(c.y)), vec4<f32>(f16_pair(c.z), f16_pair(c.w)),
-                                   vec4<f32>(f16_pair(e.x), f16_pair(e.y)), vec4<f32>(f16_pair(e.z), f16_pair(e.w)),
-                                   vec4<f32>(f16_pair(g.x), f16_pair(g.y)), vec4<f32>(f16_pair(g.z), f16_pair(g.w)));
-    }
-#endif
+#ifdef W_F16_ALIGNED
+    // 4 whole vec4<u32> loads: rows start 16-byte aligned (W_K % 8 == 0). A define, not a
+    // uniform branch: with both paths compiled, lavapipe was 3× slower on F16.
+    let i = (row * mat.k4 + 8u * b) / 2u;
+    let a = w_data[i];
+    let c = w_data[i + 1u];
+    let e = w_data[i + 2u];
+    let g = w_data[i + 3u];
+    return array<vec4<f32>, 8>(vec4<f32>(f16_pair(a.x), f16_pair(a.y)), vec4<f32>(f16_pair(a.z), f16_pair(a.w)),
+                               vec4<f32>(f16_pair(c.x), f16_pair(c.y)), vec4<f32>(f16_pair(c.z), f16_pair(c.w)),
+                               vec4<f32>(f16_pair(e.x), f16_pair(e.y)), vec4<f32>(f16_pair(e.z), f16_pair(e.w)),
+                               vec4<f32>(f16_pair(g.x), f16_pair(g.y)), vec4<f32>(f16_pair(g.z), f16_pair(g.w)));
+#else
 #ifndef W_QUANTIZED
 #ifndef W_F32
     let q = 8u * b;
     return array<vec4<f32>, 8>(w_quad(row, q), w_quad(row, q + 1u), w_quad(row, q + 2u), w_quad(row, q + 3u),
                                w_quad(row, q + 4u), w_quad(row, q + 5u), w_quad(row, q + 6u), w_quad(row, q + 7u));
+#endif
 #endif
 #endif
 }

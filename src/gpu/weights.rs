@@ -58,10 +58,10 @@ impl GpuMatrix {
         Ok((GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes, out_columns: None }, pending))
     }
 
-    /// The defines `common/weights.wgsl` needs for this matrix: its format only (the shape is
-    /// a per-dispatch value, `shape`).
+    /// The defines `common/weights.wgsl` needs for this matrix: its format, and for F16 whether
+    /// rows start 16-byte aligned (the shape is a per-dispatch value, `shape`).
     pub fn defines(&self) -> Defines {
-        weight_defines(self.dtype)
+        weight_defines(self.dtype).flag_if(self.dtype == DType::F16 && self.cols % 8 == 0, "W_F16_ALIGNED")
     }
 
     /// This matrix's launch shape (`shaders/common/matrix_shape.wgsl`): `accumulate` adds into y
