@@ -89,8 +89,9 @@ export interface ModelInfo {
   cost?: DecoderCost;
   /**
    * Text models: milliseconds per load step — `device` (requesting the GPU), `parse`, `tokenizer`,
-   * `weights_and_pipelines` (queued on this thread) and `gpu_wait` (until the GPU has the weights
-   * and has compiled the pipelines).
+   * `weights_and_pipelines` (queued on this thread; in browsers it also waits for the GPU process
+   * once the upload queue is full) and `gpu_wait` (until the GPU has the weights and has compiled
+   * the pipelines).
    */
   load_phases_ms?: Record<string, number>;
 }
