@@ -21,7 +21,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let g = lid.x / LANES;
     let lane = lid.x % LANES;
     let n0 = wid.x * TILE + g;
-    // Rows past the end read row mat.n-1 (valid memory) and are not written.
+    // Rows past the end read row W_N-1 (valid memory) and are not written.
     let rows = min(vec4<u32>(n0, n0 + 8u, n0 + 16u, n0 + 24u), vec4<u32>(mat.n - 1u));
     let xrow = t * mat.k4;
     var acc = vec4<f32>(0.0);
