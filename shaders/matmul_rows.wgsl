@@ -1,7 +1,7 @@
 // Matrix-matrix (prefill) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
 // Each invocation owns 4 rows × 4 tokens: per 32-column block it loads the 4 tokens' x blocks
-// (the same addresses for every invocation of the workgroup: broadcast loads on SIMD-across-
-// invocations emulators), then dequantizes each of its rows' blocks once, in registers, and
+// (the same for every invocation of the workgroup; shared across the subgroup with SG_X8,
+// common/x_block.wgsl), then dequantizes each of its rows' blocks once, in registers, and
 // uses it for all 4 tokens. No barriers (each costs a fiber switch per subgroup on SwiftShader).
 // Tokens past the end repeat the last one and rows past the end repeat row W_N-1 (valid
 // memory); neither is written. With `mat.swiglu` an invocation owns act rows i, i+1: gate rows
@@ -12,11 +12,7 @@
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 #include "common/output.wgsl"
-
-fn x_block(t: u32, b: u32) -> array<vec4<f32>, 8> {
-    let i = t * mat.k4 + b * 8u;
-    return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
-}
+#include "common/x_block.wgsl"
 
 fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
     return dot(w[0], a[0]) + dot(w[1], a[1]) + dot(w[2], a[2]) + dot(w[3], a[3])
@@ -34,8 +30,9 @@ fn quads4(row: u32, q: u32, x0: vec4<f32>, x1: vec4<f32>, x2: vec4<f32>, x3: vec
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let t0 = wid.y * 4u;
+fn main(inv: Invocation) {
+    let gid = inv.gid;
+    let t0 = inv.wid.y * 4u;
     let last_t = step.n_tokens - 1u;
     let t1 = min(t0 + 1u, last_t);
     let t2 = min(t0 + 2u, last_t);
@@ -47,10 +44,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
     for (var b = 0u; b < mat.blocks; b++) {
-        let a0 = x_block(t0, b);
-        let a1 = x_block(t1, b);
-        let a2 = x_block(t2, b);
-        let a3 = x_block(t3, b);
+        let a0 = x_block(inv, t0 * mat.k4 + 8u * b);
+        let a1 = x_block(inv, t1 * mat.k4 + 8u * b);
+        let a2 = x_block(inv, t2 * mat.k4 + 8u * b);
+        let a3 = x_block(inv, t3 * mat.k4 + 8u * b);
         acc0 += row4(w_block(r.x, b), a0, a1, a2, a3);
         acc1 += row4(w_block(r.y, b), a0, a1, a2, a3);
         acc2 += row4(w_block(r.z, b), a0, a1, a2, a3);

@@ -7,7 +7,7 @@ mod common;
 use hearth::cpu;
 use hearth::gpu::kernels::{self, AttentionShape, RopeMode, RopeShape};
 use hearth::gpu::shaders::{preprocess, Defines, SOURCES};
-use hearth::gpu::{encode, Dispatch, GpuContext, GpuMatrix, StackPart, Stacked, Step};
+use hearth::gpu::{encode, Dispatch, GpuContext, GpuMatrix, GpuOptions, StackPart, Stacked, Step};
 use hearth::quant::{dequantize, quantize, DType};
 
 struct Rng(u64);
@@ -95,7 +95,14 @@ fn embed_dequantizes_bit_for_bit() {
 
 #[test]
 fn matvec_and_matmul_match_cpu() {
-    both_modes(|ctx| {
+    // f16 on and off, and (rows kernels) the subgroup broadcast of activations on and off.
+    let no_subgroups = common::gpu_with(&GpuOptions { no_subgroups: true, ..Default::default() });
+    assert!(!no_subgroups.x_block_defines(Default::default()).0.contains_key("SG_X8"));
+    let with = common::gpu(false);
+    if with.adapter_info.name.contains("llvmpipe") {
+        assert!(with.x_block_defines(Default::default()).0.contains_key("SG_X8"), "lavapipe has subgroups of 8: the broadcast path must be the one tested");
+    }
+    [common::gpu(false), common::gpu(true), no_subgroups].iter().for_each(|ctx| {
         let mut rng = Rng(11);
         for dtype in DType::ALL {
             for (n, k, t) in [(1, 32, 1), (7, 96, 7), (33, 4128, 3), (70, 64, 33), (5, 36, 2)] {
@@ -377,6 +384,9 @@ fn every_shader_variant_validates() {
                     if dtype == DType::F16 {
                         variants.push((shader, d.clone().flag("W_F16_ALIGNED")));
                     }
+                }
+                for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
+                    variants.push((shader, d.clone().flag("SUBGROUPS").flag("SG_X8")));
                 }
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));

@@ -2,6 +2,7 @@
 //! disabled), the adapter's real limits, and error capture (validation errors and device loss
 //! become `HearthError`s instead of panics).
 
+use super::shaders::Defines;
 use crate::error::{HearthError, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,8 @@ use std::sync::{Arc, Mutex};
 pub struct GpuOptions {
     /// Never use `shader-f16`, even when the adapter has it (the path SwiftShader needs).
     pub no_f16: bool,
+    /// Never use subgroup operations, even when the adapter has them.
+    pub no_subgroups: bool,
 }
 
 pub struct GpuContext {
@@ -19,6 +22,8 @@ pub struct GpuContext {
     pub limits: wgpu::Limits,
     /// Whether kernels are compiled with `enable f16;`.
     pub f16: bool,
+    /// Whether the device has subgroup operations (`enable subgroups;`).
+    pub subgroups: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
@@ -39,7 +44,11 @@ impl GpuContext {
             .map_err(|e| HearthError::NoAdapter(e.to_string()))?;
         let adapter_info = adapter.get_info();
         let f16 = !options.no_f16 && adapter.features().contains(wgpu::Features::SHADER_F16);
-        let features = if f16 { wgpu::Features::SHADER_F16 } else { wgpu::Features::empty() };
+        let subgroups = !options.no_subgroups && adapter.features().contains(wgpu::Features::SUBGROUP);
+        let mut features = if f16 { wgpu::Features::SHADER_F16 } else { wgpu::Features::empty() };
+        if subgroups {
+            features |= wgpu::Features::SUBGROUP;
+        }
         // Ask for what the adapter really has, not the conservative defaults.
         let limits = adapter.limits();
         let (device, queue) = adapter
@@ -73,6 +82,7 @@ impl GpuContext {
             adapter_info,
             limits,
             f16,
+            subgroups,
             errors,
             lost,
             pipelines: Default::default(),
@@ -89,6 +99,13 @@ impl GpuContext {
     /// fallback adapter), which gets the kernel variants measured fastest there.
     pub fn emulated(&self) -> bool {
         self.adapter_info.device_type == wgpu::DeviceType::Cpu
+    }
+
+    /// Defines for the rows kernels' activation loads (shaders/common/x_block.wgsl): with
+    /// subgroups of exactly 8 lanes (lavapipe), one lane loads each quad and broadcasts it.
+    pub fn x_block_defines(&self, defines: Defines) -> Defines {
+        let sg8 = self.subgroups && self.adapter_info.subgroup_min_size == 8 && self.adapter_info.subgroup_max_size == 8;
+        defines.flag_if(sg8, "SUBGROUPS").flag_if(sg8, "SG_X8")
     }
 
     /// Fail with the first GPU error captured since the last check, if any.

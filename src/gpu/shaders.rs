@@ -11,6 +11,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("common/matrix_shape.wgsl", include_str!("../../shaders/common/matrix_shape.wgsl")),
     ("common/output.wgsl", include_str!("../../shaders/common/output.wgsl")),
     ("common/reduce.wgsl", include_str!("../../shaders/common/reduce.wgsl")),
+    ("common/x_block.wgsl", include_str!("../../shaders/common/x_block.wgsl")),
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
     ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
     ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),
@@ -67,6 +68,10 @@ pub fn preprocess(name: &str, defines: &Defines) -> Result<String, String> {
     let mut out = String::new();
     if defines.has("F16") {
         out.push_str("enable f16;\n");
+    }
+    // Browsers require the directive; naga (native) rejects it and needs only the device feature.
+    if defines.has("SUBGROUPS") && cfg!(target_arch = "wasm32") {
+        out.push_str("enable subgroups;\n");
     }
     for (k, v) in &defines.0 {
         if !v.is_empty() {

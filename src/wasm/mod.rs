@@ -63,7 +63,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str
 
 /// The GPU for one model. `no_f16` forces the path without `shader-f16`.
 pub(crate) async fn gpu(no_f16: bool) -> Result<std::sync::Arc<crate::GpuContext>, JsValue> {
-    crate::GpuContext::new(&crate::GpuOptions { no_f16 }).await.map_err(js_error)
+    crate::GpuContext::new(&crate::GpuOptions { no_f16, ..Default::default() }).await.map_err(js_error)
 }
 
 /// What `info` reports about the adapter.

@@ -29,10 +29,14 @@ pub fn smollm_path() -> PathBuf {
 }
 
 pub fn gpu(no_f16: bool) -> Arc<GpuContext> {
+    gpu_with(&GpuOptions { no_f16, ..Default::default() })
+}
+
+pub fn gpu_with(options: &GpuOptions) -> Arc<GpuContext> {
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir());
     }
-    pollster::block_on(GpuContext::new(&GpuOptions { no_f16 })).expect("a GPU adapter (install mesa-vulkan-drivers)")
+    pollster::block_on(GpuContext::new(options)).expect("a GPU adapter (install mesa-vulkan-drivers)")
 }
 
 pub fn smollm(no_f16: bool, context: u32) -> TextModel {

@@ -23,6 +23,7 @@ pub struct BenchArgs {
     pub decode: usize,
     pub runs: usize,
     pub no_f16: bool,
+    pub no_subgroups: bool,
     pub limits_mib: u64,
 }
 
@@ -191,8 +192,8 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
 
 /// Where load time goes (`TextModel::load_phases`, then the wait for the GPU), from a throwaway
 /// load on a device of its own, so no pipeline comes from the first load's cache.
-async fn load_phases(no_f16: bool, file: &[u8]) -> Result<Json> {
-    let ctx = GpuContext::new(&GpuOptions { no_f16 }).await?;
+async fn load_phases(options: &GpuOptions, file: &[u8]) -> Result<Json> {
+    let ctx = GpuContext::new(options).await?;
     let model = hearth::TextModel::load(ctx.clone(), file, None, &LlamaOptions::default())?;
     let t = Instant::now();
     ctx.wait_idle().await?;
@@ -210,7 +211,8 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     };
     let file = read(&args.model)?;
     let t = Instant::now();
-    let ctx = GpuContext::new(&GpuOptions { no_f16: args.no_f16 }).await?;
+    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups };
+    let ctx = GpuContext::new(&options).await?;
     let device_ms = ms(t);
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;
     let t = Instant::now();
@@ -218,7 +220,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     // Ready = the weights are on the GPU and every pipeline is built.
     ctx.wait_idle().await?;
     let load_ms = ms(t);
-    let phases = load_phases(args.no_f16, &file).await?;
+    let phases = load_phases(&options, &file).await?;
     // Warm-up: a short prefill and a few decode steps (first-use costs of every pipeline).
     generate(&mut model, &ids("p128")?[..16], 3).await?;
     let p128 = prompt_case(&mut model, &ids("p128")?, args, &limits).await?;

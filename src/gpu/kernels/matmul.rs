@@ -18,7 +18,11 @@ use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
 /// shape uniform and the bias. Pipelines depend on the format only, so every matrix of a model
 /// in one format shares them.
 fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid) -> Result<Dispatch> {
-    let p = ctx.pipeline(shader, w.defines().flag_if(bias.is_some(), "BIAS"))?;
+    let mut defines = w.defines().flag_if(bias.is_some(), "BIAS");
+    if shader.ends_with("_rows.wgsl") {
+        defines = ctx.x_block_defines(defines);
+    }
+    let p = ctx.pipeline(shader, defines)?;
     let shape = w.shape(accumulate, swiglu).buffer(ctx);
     let mut entries = head.to_vec();
     entries.extend(w.bindings(&shape));
