@@ -14,6 +14,7 @@ const arg = (name, def) => {
 const peers = resolve(arg("--peers", join(ROOT, "../shared/peers")));
 if (!existsSync(join(peers, "prompts.json"))) throw new Error(`no prompts.json in ${peers} (--peers DIR)`);
 const query = new URLSearchParams({ decode: arg("--decode", "128"), limits_mib: arg("--limits-mib", "256") });
+if (process.argv.includes("--no-subgroups")) query.set("no_subgroups", "1");
 
 const server = await serve(ROOT, { mounts: { "/peers/": peers } });
 const browser = await launch();

@@ -11,6 +11,7 @@ const opt = {
   sentences: q.get("sentences") ?? "/peers/sentences.json",
   decode: Number(q.get("decode") ?? 128),
   limitsMib: Number(q.get("limits_mib") ?? 256),
+  noSubgroups: q.has("no_subgroups"),
 };
 const status = (s) => {
   document.getElementById("status").textContent = s;
@@ -56,7 +57,7 @@ async function promptCase(llm, ids, limits) {
 
 async function embeddings(sentences) {
   const t0 = performance.now();
-  const emb = await Hearth.load(opt.embed, { task: "embeddings" });
+  const emb = await Hearth.load(opt.embed, { task: "embeddings", noSubgroups: opt.noSubgroups });
   const loadMs = performance.now() - t0;
   await emb.embeddings.create({ input: sentences.slice(0, 2) }); // warm-up
   let t = performance.now();
@@ -96,7 +97,7 @@ async function run() {
   status("loading…");
   const t0 = performance.now();
   // Bytes in memory → ready (the package's own load, in this page's thread, no cache).
-  const llm = await Hearth.load(bytes, { cache: false });
+  const llm = await Hearth.load(bytes, { cache: false, noSubgroups: opt.noSubgroups });
   const loadMs = performance.now() - t0;
   status("warm-up…");
   await llm.completions.create({ prompt: prompts.p128.tokens.slice(0, 16), max_tokens: 3, ignore_eos: true });

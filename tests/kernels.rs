@@ -387,6 +387,7 @@ fn every_shader_variant_validates() {
                 }
                 for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
                     variants.push((shader, d.clone().flag("SUBGROUPS").flag("SG_X8")));
+                    variants.push((shader, d.clone().flag("SUBGROUPS").flag("SG_X4")));
                 }
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));

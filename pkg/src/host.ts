@@ -15,6 +15,7 @@ export interface HostLoadOptions {
   task: "text-generation" | "embeddings";
   cache: boolean;
   noF16?: boolean;
+  noSubgroups?: boolean;
   context?: number;
   quant?: string;
   pooling?: string;
@@ -132,10 +133,10 @@ export class Host {
       }
       const bytes = (await file(src, "model.gguf"))!;
       upload();
-      this.text = await this.guardAsync(() => TextEngine.load(bytes, { noF16: !!o.noF16, context: o.context }));
+      this.text = await this.guardAsync(() => TextEngine.load(bytes, { noF16: !!o.noF16, noSubgroups: !!o.noSubgroups, context: o.context }));
       info = this.text.info();
     } else {
-      const options = { noF16: !!o.noF16, quant: o.quant, pooling: o.pooling, normalize: o.normalize, batch: o.batch, maxSeqLen: o.maxSeqLen };
+      const options = { noF16: !!o.noF16, noSubgroups: !!o.noSubgroups, quant: o.quant, pooling: o.pooling, normalize: o.normalize, batch: o.batch, maxSeqLen: o.maxSeqLen };
       let files: Record<string, Uint8Array | undefined>;
       const isFolder = typeof src === "string" && (src.endsWith("/") || !/\.gguf(\?|#|$)/i.test(src));
       if (typeof src === "object" && !(src instanceof Blob) && !(src instanceof ArrayBuffer) && !(src instanceof Uint8Array)) {

@@ -37,6 +37,8 @@ export interface LoadOptions {
   worker?: boolean;
   /** Never use `shader-f16`, even when the adapter has it. */
   noF16?: boolean;
+  /** Never use subgroup operations, even when the adapter has them. */
+  noSubgroups?: boolean;
   /** Context window in tokens (default min(model's, 2048)). */
   context?: number;
   /** Embeddings: weight formats for a safetensors checkpoint ("mixed" default, "q8_0", "f16", "f32"). */
@@ -56,6 +58,8 @@ export interface AdapterInfo {
   name: string;
   backend: string;
   f16: boolean;
+  /** Whether kernels use subgroup operations. */
+  subgroups: boolean;
   max_buffer_size: number;
   max_storage_buffer_binding_size: number;
 }

@@ -2,8 +2,8 @@
 // quads x[i .. i+8] (one 32-column block of one token) in every invocation of the subgroup.
 // CPU emulations run a subgroup as one SIMD vector and turn each invocation's load into a gather,
 // even when every lane reads the same address: on lavapipe those loads took 70% of prefill's
-// matmul time. With SG_X8 (subgroups of exactly 8 lanes) each lane loads one quad and
-// `subgroupBroadcast` hands it to the others: one gather per block instead of eight.
+// matmul time. With SG_X8 (subgroups of exactly 8 lanes: lavapipe) each lane loads one quad,
+// with SG_X4 (4 lanes: SwiftShader) two, and `subgroupBroadcast` hands them to the others.
 // Callers keep every lane active and call it in uniform control flow. Needs `x` declared first.
 // The entry point takes an `Invocation` (the lane id exists only with SUBGROUPS).
 struct Invocation {
@@ -19,7 +19,14 @@ fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
     let v = x[i + inv.lane];
     return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
                                subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
-#else
+#endif
+#ifdef SG_X4
+    let v = x[i + inv.lane];
+    let u = x[i + 4u + inv.lane];
+    return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
+                               subgroupBroadcast(u, 0u), subgroupBroadcast(u, 1u), subgroupBroadcast(u, 2u), subgroupBroadcast(u, 3u));
+#endif
+#ifndef SUBGROUPS
     return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
 #endif
 }

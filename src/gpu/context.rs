@@ -51,17 +51,22 @@ impl GpuContext {
         }
         // Ask for what the adapter really has, not the conservative defaults.
         let limits = adapter.limits();
-        let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("hearth"),
-                required_features: features,
-                required_limits: limits.clone(),
-                experimental_features: wgpu::ExperimentalFeatures::disabled(),
-                memory_hints: wgpu::MemoryHints::Performance,
-                trace: wgpu::Trace::Off,
-            })
-            .await
-            .map_err(|e| HearthError::DeviceRequest(e.to_string()))?;
+        let descriptor = wgpu::DeviceDescriptor {
+            label: Some("hearth"),
+            required_features: features,
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        };
+        // In browsers wgpu can't ask for subgroups itself (src/wasm/subgroups.rs).
+        #[cfg(target_arch = "wasm32")]
+        let request = if options.no_subgroups { adapter.request_device(&descriptor) } else { crate::wasm::subgroups::with_subgroups(|| adapter.request_device(&descriptor)) };
+        #[cfg(not(target_arch = "wasm32"))]
+        let request = adapter.request_device(&descriptor);
+        let (device, queue) = request.await.map_err(|e| HearthError::DeviceRequest(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        let subgroups = subgroups || (!options.no_subgroups && crate::wasm::subgroups::granted(&device));
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = errors.clone();
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
@@ -102,10 +107,12 @@ impl GpuContext {
     }
 
     /// Defines for the rows kernels' activation loads (shaders/common/x_block.wgsl): with
-    /// subgroups of exactly 8 lanes (lavapipe), one lane loads each quad and broadcasts it.
+    /// subgroups of exactly 8 lanes (lavapipe) or 4 (SwiftShader), lanes load the quads and
+    /// broadcast them.
     pub fn x_block_defines(&self, defines: Defines) -> Defines {
-        let sg8 = self.subgroups && self.adapter_info.subgroup_min_size == 8 && self.adapter_info.subgroup_max_size == 8;
-        defines.flag_if(sg8, "SUBGROUPS").flag_if(sg8, "SG_X8")
+        let (min, max) = (self.adapter_info.subgroup_min_size, self.adapter_info.subgroup_max_size);
+        let size = if self.subgroups && min == max { min } else { 0 };
+        defines.flag_if(size == 8 || size == 4, "SUBGROUPS").flag_if(size == 8, "SG_X8").flag_if(size == 4, "SG_X4")
     }
 
     /// Fail with the first GPU error captured since the last check, if any.

@@ -14,6 +14,8 @@ use wasm_bindgen_futures::future_to_promise;
 #[serde(default, rename_all = "camelCase")]
 struct LoadOptions {
     no_f16: bool,
+    /// Never use subgroup operations.
+    no_subgroups: bool,
     /// "mixed" (default), "q8_0", "f16" or "f32"; safetensors checkpoints only.
     quant: Option<String>,
     pooling: Option<Pooling>,
@@ -71,7 +73,7 @@ impl EmbedEngine {
             bert.pooling = p;
         }
         let explicit_pooling = options.pooling.is_some();
-        let ctx = gpu(options.no_f16).await?;
+        let ctx = gpu(options.no_f16, options.no_subgroups).await?;
         let (embedder, quant) = if let Some(gguf) = get("gguf")? {
             (Embedder::load_gguf(ctx.clone(), &gguf, bert, explicit_pooling).map_err(js_error)?, "gguf".to_string())
         } else {

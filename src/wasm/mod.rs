@@ -9,6 +9,7 @@
 //! traps, and the TypeScript layer turns the trap into an `InternalError` carrying that message.
 
 mod embed;
+pub(crate) mod subgroups;
 mod text;
 
 use crate::error::HearthError;
@@ -61,9 +62,10 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str
     serde_wasm_bindgen::from_value(value).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
-/// The GPU for one model. `no_f16` forces the path without `shader-f16`.
-pub(crate) async fn gpu(no_f16: bool) -> Result<std::sync::Arc<crate::GpuContext>, JsValue> {
-    crate::GpuContext::new(&crate::GpuOptions { no_f16, ..Default::default() }).await.map_err(js_error)
+/// The GPU for one model. `no_f16` forces the path without `shader-f16`, `no_subgroups` the
+/// one without subgroup operations.
+pub(crate) async fn gpu(no_f16: bool, no_subgroups: bool) -> Result<std::sync::Arc<crate::GpuContext>, JsValue> {
+    crate::GpuContext::new(&crate::GpuOptions { no_f16, no_subgroups }).await.map_err(js_error)
 }
 
 /// What `info` reports about the adapter.
@@ -72,6 +74,8 @@ pub(crate) struct AdapterInfo {
     pub name: String,
     pub backend: String,
     pub f16: bool,
+    /// Whether the kernels use subgroup operations.
+    pub subgroups: bool,
     pub max_buffer_size: u64,
     pub max_storage_buffer_binding_size: u64,
 }
@@ -81,6 +85,7 @@ pub(crate) fn adapter_info(ctx: &crate::GpuContext) -> AdapterInfo {
         name: if ctx.adapter_info.name.is_empty() { "WebGPU adapter".into() } else { ctx.adapter_info.name.clone() },
         backend: format!("{:?}", ctx.adapter_info.backend),
         f16: ctx.f16,
+        subgroups: ctx.subgroups,
         max_buffer_size: ctx.limits.max_buffer_size,
         max_storage_buffer_binding_size: ctx.limits.max_storage_buffer_binding_size as u64,
     }
@@ -88,8 +93,8 @@ pub(crate) fn adapter_info(ctx: &crate::GpuContext) -> AdapterInfo {
 
 /// Kernel variants timed side by side on this adapter (`gpu::kernel_bench`; for development).
 #[wasm_bindgen(js_name = benchmarkKernels)]
-pub async fn benchmark_kernels(reps: u32, tokens: u32) -> Result<JsValue, JsValue> {
-    let ctx = gpu(true).await?;
+pub async fn benchmark_kernels(reps: u32, tokens: u32, no_subgroups: bool) -> Result<JsValue, JsValue> {
+    let ctx = gpu(true, no_subgroups).await?;
     let t = crate::gpu::kernel_bench::run(&ctx, reps as usize, tokens).await.map_err(js_error)?;
     to_js(&t)
 }
@@ -98,7 +103,7 @@ pub async fn benchmark_kernels(reps: u32, tokens: u32) -> Result<JsValue, JsValu
 /// what benchmarks divide decode and prefill rates by. Takes seconds on emulated GPUs.
 #[wasm_bindgen(js_name = measureDeviceLimits)]
 pub async fn measure_device_limits(mib: u32, reps: u32) -> Result<JsValue, JsValue> {
-    let ctx = gpu(true).await?;
+    let ctx = gpu(true, false).await?;
     let limits = crate::gpu::limits::measure(&ctx, mib as u64, reps as usize).await.map_err(js_error)?;
     #[derive(Serialize)]
     struct Out {

@@ -16,6 +16,8 @@ use wasm_bindgen_futures::future_to_promise;
 struct LoadOptions {
     /// Never use `shader-f16`.
     no_f16: bool,
+    /// Never use subgroup operations.
+    no_subgroups: bool,
     /// Context window; default min(model's, 2048).
     context: Option<u32>,
 }
@@ -150,7 +152,7 @@ impl TextEngine {
         let options: LoadOptions = from_js(options, "load options")?;
         let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
         let t = web_time::Instant::now();
-        let ctx = gpu(options.no_f16).await?;
+        let ctx = gpu(options.no_f16, options.no_subgroups).await?;
         let device_ms = ms(t);
         let g = crate::gguf::parse(&file).map_err(js_error)?;
         let (quant, parameters) = weight_summary(&g);

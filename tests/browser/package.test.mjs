@@ -53,6 +53,7 @@ test("greedy chat and completion equal the golden continuations (f32 path, no sh
   assert.equal(out.thrown, undefined, JSON.stringify(out.thrown));
   log(`adapter ${out.info.adapter.name} (${out.info.adapter.backend}), f16 ${out.info.f16}, load ${out.loadMs.toFixed(0)} ms, GPU ${(out.info.gpu_bytes / 2 ** 20).toFixed(1)} MiB`);
   assert.equal(out.info.f16, false, "SwiftShader has no shader-f16: the f32 path is used and reported");
+  assert.equal(out.info.adapter.subgroups, true, "SwiftShader has subgroups of 4: the rows kernels broadcast activations (SG_X4)");
   assert.equal(out.info.task, "text-generation");
   assert.equal(out.info.quant, "Q4_1");
   assert.ok(out.info.context_length > 0 && out.info.adapter.max_storage_buffer_binding_size > 0);
@@ -173,16 +174,17 @@ test("errors are typed: bad requests, context overflow, corrupt and truncated fi
   assert.deepEqual(out.stillWorks, llmCase("en_simple").greedy_ids.slice(0, 2));
 });
 
-test("embeddings of the golden sentences match sentence-transformers", async () => {
+for (const noSubgroups of [false, true]) test(`embeddings of the golden sentences match sentence-transformers (noSubgroups: ${noSubgroups})`, async () => {
   const cases = embedCases().filter((c, i) => i < 6 || c.truncated);
-  const out = await inPage(async ({ Hearth }, { minilm, texts }) => {
-    const emb = await Hearth.load(minilm, { task: "embeddings" });
+  const out = await inPage(async ({ Hearth }, { minilm, texts, noSubgroups }) => {
+    const emb = await Hearth.load(minilm, { task: "embeddings", noSubgroups });
     const r = await emb.embeddings.create({ input: texts });
     const info = emb.info;
     await emb.dispose();
     return { info, r };
-  }, { minilm: MINILM, texts: cases.map((c) => c.text) });
+  }, { minilm: MINILM, texts: cases.map((c) => c.text), noSubgroups });
   assert.equal(out.thrown, undefined, JSON.stringify(out.thrown));
+  assert.equal(out.info.adapter.subgroups, !noSubgroups, "subgroups are used unless turned off");
   assert.equal(out.info.task, "embeddings");
   assert.equal(out.info.max_seq_len, 256);
   let worstCos = 1, worstAbs = 0;

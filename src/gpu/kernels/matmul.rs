@@ -4,9 +4,10 @@
 //!   reduction) and `shaders/matmul.wgsl` (prefill: workgroup-shared tiles);
 //! - CPU emulations (lavapipe, SwiftShader): `shaders/matvec_rows.wgsl` and
 //!   `shaders/matmul_rows.wgsl` (whole rows per invocation, no workgroup memory or barriers:
-//!   there SIMD runs across invocations, activation loads become broadcasts and barriers are
-//!   fiber switches). On lavapipe they are 1.3–1.5× (matvec) and 1.6–2.2× (Q4_1 matmul) faster,
-//!   on SwiftShader 2.4–3.2× and 1.3–2.2×.
+//!   there SIMD runs across invocations and barriers are fiber switches; activations are loaded
+//!   once per subgroup and broadcast, `common/x_block.wgsl`). Before the broadcast they were
+//!   1.3–1.5× (matvec) and 1.6–2.2× (Q4_1 matmul) faster than the GPU family on lavapipe, on
+//!   SwiftShader 2.4–3.2× and 1.3–2.2×; with it, Q4_1 matmul is 2.1–2.4× faster again on lavapipe.
 //! The rows kernels also fuse SwiGLU (`matvec_swiglu`, `matmul_swiglu`): one launch for
 //! act = silu(x·Gᵀ)·(x·Uᵀ) over a stacked gate|up matrix.
 //! Reference: `cpu::matmul`.
