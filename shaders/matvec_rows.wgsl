@@ -14,9 +14,9 @@
 const WG: u32 = 8u;
 
 @compute @workgroup_size(8)
-fn main(inv: Invocation) {
+fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     let gid = inv.gid;
-    let t = inv.wid.y;
+    let t = wid.y;
     let r = owned_rows(gid.x);
     let xrow = t * mat.k4;
     var acc = vec4<f32>(0.0);

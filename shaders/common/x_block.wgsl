@@ -5,10 +5,11 @@
 // matmul time. With SG_X8 (subgroups of exactly 8 lanes: lavapipe) each lane loads one quad,
 // with SG_X4 (4 lanes: SwiftShader) two, and `subgroupBroadcast` hands them to the others.
 // Callers keep every lane active and call it in uniform control flow. Needs `x` declared first.
-// The entry point takes an `Invocation` (the lane id exists only with SUBGROUPS).
+// The entry point takes an `Invocation` (the lane id exists only with SUBGROUPS) and
+// `@builtin(workgroup_id)` as a parameter of its own: browsers (Tint) count a struct parameter
+// as non-uniform as a whole, and loops bounded by the workgroup id must stay uniform.
 struct Invocation {
     @builtin(global_invocation_id) gid: vec3<u32>,
-    @builtin(workgroup_id) wid: vec3<u32>,
 #ifdef SUBGROUPS
     @builtin(subgroup_invocation_id) lane: u32,
 #endif

@@ -57,8 +57,12 @@ pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: 
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let grid = Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 4 };
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid)
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w))
+}
+
+/// matmul_rows.wgsl's grid: 64 invocations × 4 rows per workgroup, TILE = 32 tokens.
+fn rows_grid(w: &GpuMatrix) -> Grid {
+    Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 32 }
 }
 
 fn check_swiglu(w: &GpuMatrix) -> Result<()> {
@@ -78,6 +82,5 @@ pub fn matvec_swiglu(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: 
 /// Prefill, fused: `matvec_swiglu` for T tokens.
 pub fn matmul_swiglu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    let grid = Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 4 };
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, grid)
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, rows_grid(w))
 }
