@@ -3,7 +3,9 @@
 // barrier is a fiber or coroutine switch):
 //   out[t, h, :] = Σ_{j ≤ pos0+t} softmax_j(SCALE · q[t, h]·k[j, g]) · v[j, g],  g = h / (H / KVH)
 // A workgroup holds 8 consecutive tokens of one head, so at every key all its invocations read
-// the same K and V addresses (broadcast loads); an online (running max, running sum) softmax
+// the same K and V rows; with SG_KV8 / SG_KV4 (subgroups of 8 / 4 lanes, HD = 64) each lane
+// loads 16 / SG of a row's quads and `subgroupBroadcast` hands them to the others (CPU
+// emulations turn every per-lane load into a gather). An online (running max, running sum) softmax
 // keeps q, the accumulator and two scalars per invocation, for any context length. Lanes whose
 // causal window ended sit out the remaining keys (their probabilities are 0).
 // ENCODER: bidirectional over the padded batch instead (as attention.wgsl's ENCODER) — token t
@@ -25,8 +27,43 @@
 const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
 
+#ifdef SG_KV8
+// A 16-quad row from the quads lanes loaded: lane i has quads i (a) and 8 + i (b).
+fn row16(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 16> {
+    return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                                subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u),
+                                subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
+                                subgroupBroadcast(b, 4u), subgroupBroadcast(b, 5u), subgroupBroadcast(b, 6u), subgroupBroadcast(b, 7u));
+}
+fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
+    return row16(k_cache[base + lane], k_cache[base + 8u + lane]);
+}
+fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
+    return row16(v_cache[base + lane], v_cache[base + 8u + lane]);
+}
+#endif
+#ifdef SG_KV4
+// A 16-quad row from the quads lanes loaded: lane i has quads i, 4 + i, 8 + i, 12 + i.
+fn row16(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) -> array<vec4<f32>, 16> {
+    return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                                subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
+                                subgroupBroadcast(c, 0u), subgroupBroadcast(c, 1u), subgroupBroadcast(c, 2u), subgroupBroadcast(c, 3u),
+                                subgroupBroadcast(d, 0u), subgroupBroadcast(d, 1u), subgroupBroadcast(d, 2u), subgroupBroadcast(d, 3u));
+}
+fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
+    return row16(k_cache[base + lane], k_cache[base + 4u + lane], k_cache[base + 8u + lane], k_cache[base + 12u + lane]);
+}
+fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
+    return row16(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
+}
+#endif
+
 @compute @workgroup_size(8)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>
+#ifdef SUBGROUPS
+        , @builtin(subgroup_invocation_id) lane: u32
+#endif
+        ) {
     let h = wid.y;
     let g = h / (H / KVH);
     let t0 = wid.x * 8u;
@@ -55,17 +92,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var j = 0u; j < n_keys; j++) {
         let kbase = ((key0 + j) * KVH + g) * HD4;
         var s4 = vec4<f32>(0.0);
+#ifdef SUBGROUPS
+        let kr = k_row(kbase, lane);
+        for (var d = 0u; d < HD4; d++) {
+            s4 += qv[d] * kr[d];
+        }
+#else
         for (var d = 0u; d < HD4; d++) {
             s4 += qv[d] * k_cache[kbase + d];
         }
+#endif
         let s = select(NEG, s4.x + s4.y + s4.z + s4.w, j < mine);
         let m_new = max(m, s);
         let corr = exp(m - m_new);
         let p = select(0.0, exp(s - m_new), j < mine);
         l = l * corr + p;
+#ifdef SUBGROUPS
+        let vr = v_row(kbase, lane);
+        for (var d = 0u; d < HD4; d++) {
+            acc[d] = acc[d] * corr + p * vr[d];
+        }
+#else
         for (var d = 0u; d < HD4; d++) {
             acc[d] = acc[d] * corr + p * v_cache[kbase + d];
         }
+#endif
         m = m_new;
     }
     if t0 + lid.x < step.n_tokens {

@@ -57,10 +57,11 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
     }
 }
 
+/// Runs `f` with shader-f16 on and off, and without subgroups (the plain-load fallback of the
+/// kernels that share loads across a subgroup).
 fn both_modes(f: impl Fn(&GpuContext)) {
-    for no_f16 in [false, true] {
-        let ctx = common::gpu(no_f16);
-        f(&ctx);
+    for options in [GpuOptions::default(), GpuOptions { no_f16: true, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true }] {
+        f(&common::gpu_with(&options));
     }
 }
 
@@ -95,14 +96,13 @@ fn embed_dequantizes_bit_for_bit() {
 
 #[test]
 fn matvec_and_matmul_match_cpu() {
-    // f16 on and off, and (rows kernels) the subgroup broadcast of activations on and off.
     let no_subgroups = common::gpu_with(&GpuOptions { no_subgroups: true, ..Default::default() });
-    assert!(!no_subgroups.x_block_defines(Default::default()).0.contains_key("SG_X8"));
+    assert_eq!(no_subgroups.simd_subgroup(), None);
     let with = common::gpu(false);
     if with.adapter_info.name.contains("llvmpipe") {
-        assert!(with.x_block_defines(Default::default()).0.contains_key("SG_X8"), "lavapipe has subgroups of 8: the broadcast path must be the one tested");
+        assert_eq!(with.simd_subgroup(), Some(8), "lavapipe has subgroups of 8: the broadcast paths must be the ones tested");
     }
-    [common::gpu(false), common::gpu(true), no_subgroups].iter().for_each(|ctx| {
+    both_modes(|ctx| {
         let mut rng = Rng(11);
         for dtype in DType::ALL {
             for (n, k, t) in [(1, 32, 1), (7, 96, 7), (33, 4128, 3), (70, 64, 33), (5, 36, 2)] {
@@ -406,6 +406,9 @@ fn every_shader_variant_validates() {
             variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg)));
         }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
+        for sg in ["SG_KV8", "SG_KV4"] {
+            variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).flag("SUBGROUPS").flag(sg)));
+        }
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
         variants.push(("gelu.wgsl", base().u32("F", 1536)));

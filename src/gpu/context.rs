@@ -110,9 +110,15 @@ impl GpuContext {
     /// subgroups of exactly 8 lanes (lavapipe) or 4 (SwiftShader), lanes load the quads and
     /// broadcast them.
     pub fn x_block_defines(&self, defines: Defines) -> Defines {
+        let size = self.simd_subgroup();
+        defines.flag_if(size.is_some(), "SUBGROUPS").flag_if(size == Some(8), "SG_X8").flag_if(size == Some(4), "SG_X4")
+    }
+
+    /// The lanes of every subgroup when subgroups are on and all have the same size, 4 or 8: the
+    /// CPU emulations' SIMD vector (SwiftShader 4, lavapipe 8), across which kernels share loads.
+    pub fn simd_subgroup(&self) -> Option<u32> {
         let (min, max) = (self.adapter_info.subgroup_min_size, self.adapter_info.subgroup_max_size);
-        let size = if self.subgroups && min == max { min } else { 0 };
-        defines.flag_if(size == 8 || size == 4, "SUBGROUPS").flag_if(size == 8, "SG_X8").flag_if(size == 4, "SG_X4")
+        (self.subgroups && min == max && (min == 4 || min == 8)).then_some(min)
     }
 
     /// Fail with the first GPU error captured since the last check, if any.
