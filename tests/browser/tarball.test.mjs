@@ -53,7 +53,10 @@ test("npm pack ships exactly the built package", () => {
   const wasmGz = gzipSync(readFileSync(join(ROOT, "pkg/wasm/hearth_bg.wasm")), { level: 9 }).length;
   log(`tarball ${info.filename}: ${info.size} bytes packed, ${info.unpackedSize} unpacked, ${files.length} files; wasm ${wasm} bytes raw, ${wasmGz} gzipped`);
   for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/worker.js", "wasm/hearth.js", "wasm/hearth_bg.wasm"]) assert.ok(files.includes(f), `ships ${f}`);
-  assert.ok(files.every((f) => f === "package.json" || f === "README.md" || /^dist\/[^/]+\.(js|d\.ts)$/.test(f) || /^wasm\/hearth(\.js|\.d\.ts|_bg\.wasm)$/.test(f)), `nothing else: ${files}`);
+  assert.ok(files.every((f) => f === "package.json" || f === "README.md" || /^dist\/[^/]+\.(js|d\.ts)$/.test(f) || /^wasm\/hearth(\.js|\.d\.ts|_bg\.wasm)$/.test(f) || /^wasm\/snippets\/[^/]+\/inline\d+\.js$/.test(f)), `nothing else: ${files}`);
+  // wasm-bindgen's inline JS (src/wasm/subgroups.rs) is imported by hearth.js: it must ship.
+  const snippets = [...readFileSync(join(ROOT, "pkg/wasm/hearth.js"), "utf8").matchAll(/from '\.\/(snippets\/[^']+)'/g)].map((m) => "wasm/" + m[1]);
+  assert.ok(snippets.length > 0 && snippets.every((f) => files.includes(f)), `ships ${snippets}`);
   const pkg = JSON.parse(readFileSync(join(ROOT, "pkg/package.json"), "utf8"));
   assert.equal(pkg.type, "module");
   assert.equal(pkg.exports["."].types, "./dist/index.d.ts");
