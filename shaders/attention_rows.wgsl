@@ -26,6 +26,7 @@
 
 const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
+#include "common/row16.wgsl"
 
 #ifdef SG_KV8
 // A 16-quad row from the quads lanes loaded: lane i has quads i (a) and 8 + i (b).
@@ -91,27 +92,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     var l = 0.0;
     for (var j = 0u; j < n_keys; j++) {
         let kbase = ((key0 + j) * KVH + g) * HD4;
-        var s4 = vec4<f32>(0.0);
 #ifdef SUBGROUPS
-        let kr = k_row(kbase, lane);
-        for (var d = 0u; d < HD4; d++) {
-            s4 += qv[d] * kr[d];
-        }
+        let qk = dot16(qv, k_row(kbase, lane));
 #else
+        var s4 = vec4<f32>(0.0);
         for (var d = 0u; d < HD4; d++) {
             s4 += qv[d] * k_cache[kbase + d];
         }
+        let qk = s4.x + s4.y + s4.z + s4.w;
 #endif
-        let s = select(NEG, s4.x + s4.y + s4.z + s4.w, j < mine);
+        let s = select(NEG, qk, j < mine);
         let m_new = max(m, s);
         let corr = exp(m - m_new);
         let p = select(0.0, exp(s - m_new), j < mine);
         l = l * corr + p;
 #ifdef SUBGROUPS
-        let vr = v_row(kbase, lane);
-        for (var d = 0u; d < HD4; d++) {
-            acc[d] = acc[d] * corr + p * vr[d];
-        }
+        acc = update16(acc, corr, p, v_row(kbase, lane));
 #else
         for (var d = 0u; d < HD4; d++) {
             acc[d] = acc[d] * corr + p * v_cache[kbase + d];

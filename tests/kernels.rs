@@ -404,6 +404,7 @@ fn every_shader_variant_validates() {
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         for wg in [4, 8, 32] {
             variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg)));
+            variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).flag("HD64")));
         }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         for sg in ["SG_KV8", "SG_KV4"] {

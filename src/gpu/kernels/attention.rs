@@ -54,7 +54,7 @@ pub fn attention_split(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, 
 pub fn attention_split_wg(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("WG", wg);
-    let p = ctx.pipeline("attention_split.wgsl", defines)?;
+    let p = ctx.pipeline("attention_split.wgsl", defines.flag_if(s.head_dim == 64, "HD64"))?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
 }
 
