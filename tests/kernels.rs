@@ -394,6 +394,9 @@ fn every_shader_variant_validates() {
         }
         for last in [false, true] {
             variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW")));
+            for sg in [4, 8] {
+                variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW").flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg)));
+            }
         }
         for neox in [false, true] {
             for cache in [false, true] {
