@@ -2,21 +2,9 @@
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N]
 // Dispatch: (1, T) one workgroup per row; with LAST_ROW: (1, 1), reading row step.n_tokens-1
 // into out row 0.  CPU reference: cpu::rms_norm.
-// SG_SUM (CPU emulations with subgroups of SG = 4 or 8 lanes): the workgroup is one subgroup
-// and `subgroupAdd` sums the row, where the 64-invocation tree needs 8 barriers (each a fiber
-// or coroutine switch per subgroup on those emulators).
+// The row is summed by common/reduce.wgsl (SG_SUM: one subgroup, no barriers).
 #include "common/step.wgsl"
-#ifdef SG_SUM
-const WG: u32 = SG;
-fn row_sum(lid: u32, v: f32) -> f32 {
-    return subgroupAdd(v);
-}
-#else
 #include "common/reduce.wgsl"
-fn row_sum(lid: u32, v: f32) -> f32 {
-    return workgroup_sum(lid, v);
-}
-#endif
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read> gamma: array<f32>;
@@ -38,7 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let v = x[src + i];
         s += v * v;
     }
-    let scale = 1.0 / sqrt(row_sum(lid.x, s) / f32(N) + EPS);
+    let scale = 1.0 / sqrt(workgroup_sum(lid.x, s) / f32(N) + EPS);
     for (var i = lid.x; i < N; i += WG) {
         out[dst + i] = x[src + i] * scale * gamma[i];
     }

@@ -415,6 +415,9 @@ fn every_shader_variant_validates() {
         }
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
+        for sg in [4, 8] {
+            variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12).flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg)));
+        }
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
         variants.push(("attention_rows.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));

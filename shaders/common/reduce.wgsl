@@ -1,5 +1,16 @@
-// Sum of one value per invocation over a workgroup of WG = 64, returned to every invocation.
-// Must be called in uniform control flow (it contains barriers).
+// Sum of one value per invocation over the workgroup, returned to every invocation:
+// `workgroup_sum(lid, v)`. The workgroup has WG invocations (entry points use
+// @workgroup_size(WG)): 64 summed by a tree in workgroup memory (barriers: call it in uniform
+// control flow), or with SG_SUM (CPU emulations with subgroups of SG = 4 or 8 lanes) one
+// subgroup summed by `subgroupAdd`, without the tree's 8 barriers, each a fiber or coroutine
+// switch per subgroup on those emulators.
+#ifdef SG_SUM
+const WG: u32 = SG;
+
+fn workgroup_sum(lid: u32, v: f32) -> f32 {
+    return subgroupAdd(v);
+}
+#else
 const WG: u32 = 64u;
 var<workgroup> partial: array<f32, WG>;
 
@@ -16,3 +27,4 @@ fn workgroup_sum(lid: u32, v: f32) -> f32 {
     workgroupBarrier();
     return s;
 }
+#endif

@@ -114,6 +114,15 @@ impl GpuContext {
         defines.flag_if(size.is_some(), "SUBGROUPS").flag_if(size == Some(8), "SG_X8").flag_if(size == Some(4), "SG_X4")
     }
 
+    /// Defines for row reductions (shaders/common/reduce.wgsl): with a `simd_subgroup`, one
+    /// subgroup per workgroup summed by `subgroupAdd` instead of a 64-invocation barrier tree.
+    pub fn reduce_defines(&self, defines: Defines) -> Defines {
+        match self.simd_subgroup() {
+            Some(sg) => defines.flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg),
+            None => defines,
+        }
+    }
+
     /// The lanes of every subgroup when subgroups are on and all have the same size, 4 or 8: the
     /// CPU emulations' SIMD vector (SwiftShader 4, lavapipe 8), across which kernels share loads.
     pub fn simd_subgroup(&self) -> Option<u32> {
