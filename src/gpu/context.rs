@@ -1,6 +1,6 @@
-//! The GPU: adapter + device + queue, the features we use (`shader-f16` when present and not
-//! disabled), the adapter's real limits, and error capture (validation errors and device loss
-//! become `HearthError`s instead of panics).
+//! The GPU: adapter + device + queue, the features we use (`shader-f16` and subgroups when
+//! present and not disabled), the adapter's real limits, and error capture (validation errors
+//! and device loss become `HearthError`s instead of panics).
 
 use super::shaders::Defines;
 use crate::error::{HearthError, Result};

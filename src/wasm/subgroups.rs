@@ -15,7 +15,11 @@ export function hearthAskForSubgroups(on) {
     proto.__hearthRequestDevice = original;
     proto.requestDevice = function (descriptor) {
       const d = Object.assign({}, descriptor);
-      if (this.features.has("subgroups")) d.requiredFeatures = [...(d.requiredFeatures || []), "subgroups"];
+      try {
+        if (this.features.has("subgroups")) d.requiredFeatures = [...(d.requiredFeatures || []), "subgroups"];
+      } catch (_) {
+        // An adapter without a features set: ask for what wgpu asked for.
+      }
       return original.call(this, d);
     };
   } else if (!on && proto.__hearthRequestDevice) {
