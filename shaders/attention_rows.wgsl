@@ -3,7 +3,7 @@
 // barrier is a fiber or coroutine switch):
 //   out[t, h, :] = Σ_{j ≤ pos0+t} softmax_j(SCALE · q[t, h]·k[j, g]) · v[j, g],  g = h / (H / KVH)
 // A workgroup holds 8 consecutive tokens of one head, so at every key all its invocations read
-// the same K and V rows; with SG_KV8 / SG_KV4 (subgroups of 8 / 4 lanes, HD = 64) each lane
+// the same K and V rows; with SG8 / SG4 (subgroups of 8 / 4 lanes, HD = 64) each lane
 // loads 16 / SG of a row's quads and `subgroupBroadcast` hands them to the others (CPU
 // emulations turn every per-lane load into a gather). An online (running max, running sum) softmax
 // keeps q, the accumulator and two scalars per invocation, for any context length. Lanes whose
@@ -28,34 +28,34 @@ const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
 #include "common/row16.wgsl"
 
-#ifdef SG_KV8
+#ifdef SG8
 // A 16-quad row from the quads lanes loaded: lane i has quads i (a) and 8 + i (b).
-fn row16(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 16> {
+fn shared16(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 16> {
     return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
                                 subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u),
                                 subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
                                 subgroupBroadcast(b, 4u), subgroupBroadcast(b, 5u), subgroupBroadcast(b, 6u), subgroupBroadcast(b, 7u));
 }
 fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return row16(k_cache[base + lane], k_cache[base + 8u + lane]);
+    return shared16(k_cache[base + lane], k_cache[base + 8u + lane]);
 }
 fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return row16(v_cache[base + lane], v_cache[base + 8u + lane]);
+    return shared16(v_cache[base + lane], v_cache[base + 8u + lane]);
 }
 #endif
-#ifdef SG_KV4
+#ifdef SG4
 // A 16-quad row from the quads lanes loaded: lane i has quads i, 4 + i, 8 + i, 12 + i.
-fn row16(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) -> array<vec4<f32>, 16> {
+fn shared16(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) -> array<vec4<f32>, 16> {
     return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
                                 subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
                                 subgroupBroadcast(c, 0u), subgroupBroadcast(c, 1u), subgroupBroadcast(c, 2u), subgroupBroadcast(c, 3u),
                                 subgroupBroadcast(d, 0u), subgroupBroadcast(d, 1u), subgroupBroadcast(d, 2u), subgroupBroadcast(d, 3u));
 }
 fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return row16(k_cache[base + lane], k_cache[base + 4u + lane], k_cache[base + 8u + lane], k_cache[base + 12u + lane]);
+    return shared16(k_cache[base + lane], k_cache[base + 4u + lane], k_cache[base + 8u + lane], k_cache[base + 12u + lane]);
 }
 fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return row16(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
+    return shared16(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
 }
 #endif
 

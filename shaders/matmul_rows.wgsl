@@ -2,7 +2,7 @@
 // Each invocation owns 4 rows × a tile of TILE tokens: per 32-column block it dequantizes its
 // 4 rows' blocks once (kept in registers or spilled to the stack, both cheap) and runs them
 // against each token's x block (the same for every invocation of the workgroup; shared across
-// the subgroup with SG_X4/SG_X8, common/x_block.wgsl). The more tokens per dequantized block,
+// the subgroup with SG4/SG8, common/x_block.wgsl). The more tokens per dequantized block,
 // the fewer weight gathers and dequantizations per FMA: measured against the 4-token tile this
 // replaced, 1.1–1.6× on lavapipe, 2.1–2.5× on SwiftShader. No barriers (each costs a fiber
 // switch per subgroup on SwiftShader). The last tile stops at the last token; rows past the end

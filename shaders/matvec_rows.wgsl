@@ -1,6 +1,6 @@
 // Matrix-vector (decode) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
 // Each invocation owns 4 whole rows (`owned_rows`: 4x .. 4x+3, full K): per 32-column block it
-// loads the x block once (the same for every invocation; shared across the subgroup with SG_X8,
+// loads the x block once (the same for every invocation; shared across the subgroup with SG4/SG8,
 // common/x_block.wgsl) and each row's block once (dequantized in registers).
 // No barriers, no reduction. Rows past the end read row W_N-1 and are not written.
 // With `mat.swiglu` an invocation owns act rows i, i+1: gate rows i, i+1 and up rows F+i, F+i+1.

@@ -2,7 +2,7 @@
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N]
 // Dispatch: (1, T) one workgroup per row; with LAST_ROW: (1, 1), reading row step.n_tokens-1
 // into out row 0.  CPU reference: cpu::rms_norm.
-// The row is summed by common/reduce.wgsl (SG_SUM: one subgroup, no barriers).
+// The row is summed by common/reduce.wgsl (SUBGROUPS: one subgroup, no barriers).
 #include "common/step.wgsl"
 #include "common/reduce.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;

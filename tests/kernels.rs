@@ -371,6 +371,11 @@ fn encoder_attention_pool_and_add_rows_match_cpu() {
 }
 
 /// Every define combination the launchers can produce parses and validates with naga.
+/// What `GpuContext::subgroup_defines` adds for subgroups of `sg` lanes.
+fn subgroups(d: Defines, sg: u32) -> Defines {
+    d.flag("SUBGROUPS").u32("SG", sg).flag(if sg == 8 { "SG8" } else { "SG4" })
+}
+
 #[test]
 fn every_shader_variant_validates() {
     let mut variants: Vec<(&str, Defines)> = Vec::new();
@@ -386,8 +391,9 @@ fn every_shader_variant_validates() {
                     }
                 }
                 for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
-                    variants.push((shader, d.clone().flag("SUBGROUPS").flag("SG_X8")));
-                    variants.push((shader, d.clone().flag("SUBGROUPS").flag("SG_X4")));
+                    for sg in [4, 8] {
+                        variants.push((shader, subgroups(d.clone(), sg)));
+                    }
                 }
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));
@@ -395,7 +401,7 @@ fn every_shader_variant_validates() {
         for last in [false, true] {
             variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW")));
             for sg in [4, 8] {
-                variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW").flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg)));
+                variants.push(("rms_norm.wgsl", subgroups(base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW"), sg)));
             }
         }
         for neox in [false, true] {
@@ -410,13 +416,13 @@ fn every_shader_variant_validates() {
             variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).flag("HD64")));
         }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
-        for sg in ["SG_KV8", "SG_KV4"] {
-            variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).flag("SUBGROUPS").flag(sg)));
+        for sg in [4, 8] {
+            variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125), sg)));
         }
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
         variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
         for sg in [4, 8] {
-            variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12).flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg)));
+            variants.push(("layer_norm.wgsl", subgroups(base().u32("N", 384).f32("EPS", 1e-12), sg)));
         }
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));

@@ -1,10 +1,10 @@
 // Sum of one value per invocation over the workgroup, returned to every invocation:
 // `workgroup_sum(lid, v)`. The workgroup has WG invocations (entry points use
 // @workgroup_size(WG)): 64 summed by a tree in workgroup memory (barriers: call it in uniform
-// control flow), or with SG_SUM (CPU emulations with subgroups of SG = 4 or 8 lanes) one
+// control flow), or with SUBGROUPS (CPU emulations with subgroups of SG = 4 or 8 lanes) one
 // subgroup summed by `subgroupAdd`, without the tree's 8 barriers, each a fiber or coroutine
 // switch per subgroup on those emulators.
-#ifdef SG_SUM
+#ifdef SUBGROUPS
 const WG: u32 = SG;
 
 fn workgroup_sum(lid: u32, v: f32) -> f32 {

@@ -2,8 +2,8 @@
 // quads x[i .. i+8] (one 32-column block of one token) in every invocation of the subgroup.
 // CPU emulations run a subgroup as one SIMD vector and turn each invocation's load into a gather,
 // even when every lane reads the same address: on lavapipe those loads took 70% of prefill's
-// matmul time. With SG_X8 (subgroups of exactly 8 lanes: lavapipe) each lane loads one quad,
-// with SG_X4 (4 lanes: SwiftShader) two, and `subgroupBroadcast` hands them to the others.
+// matmul time. With SG8 (subgroups of exactly 8 lanes: lavapipe) each lane loads one quad,
+// with SG4 (4 lanes: SwiftShader) two, and `subgroupBroadcast` hands them to the others.
 // Callers keep every lane active and call it in uniform control flow. Needs `x` declared first.
 // The entry point takes an `Invocation` (the lane id exists only with SUBGROUPS) and
 // `@builtin(workgroup_id)` as a parameter of its own: browsers (Tint) count a struct parameter
@@ -16,12 +16,12 @@ struct Invocation {
 }
 
 fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
-#ifdef SG_X8
+#ifdef SG8
     let v = x[i + inv.lane];
     return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
                                subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
 #endif
-#ifdef SG_X4
+#ifdef SG4
     let v = x[i + inv.lane];
     let u = x[i + 4u + inv.lane];
     return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),

@@ -106,19 +106,12 @@ impl GpuContext {
         self.adapter_info.device_type == wgpu::DeviceType::Cpu
     }
 
-    /// Defines for the rows kernels' activation loads (shaders/common/x_block.wgsl): with
-    /// subgroups of exactly 8 lanes (lavapipe) or 4 (SwiftShader), lanes load the quads and
-    /// broadcast them.
-    pub fn x_block_defines(&self, defines: Defines) -> Defines {
-        let size = self.simd_subgroup();
-        defines.flag_if(size.is_some(), "SUBGROUPS").flag_if(size == Some(8), "SG_X8").flag_if(size == Some(4), "SG_X4")
-    }
-
-    /// Defines for row reductions (shaders/common/reduce.wgsl): with a `simd_subgroup`, one
-    /// subgroup per workgroup summed by `subgroupAdd` instead of a 64-invocation barrier tree.
-    pub fn reduce_defines(&self, defines: Defines) -> Defines {
+    /// Defines for kernels that share work across a `simd_subgroup`: SUBGROUPS, the size SG and
+    /// the flag SG4 or SG8 (activation loads in common/x_block.wgsl, K/V rows in
+    /// attention_rows.wgsl, row sums in common/reduce.wgsl); none without one.
+    pub fn subgroup_defines(&self, defines: Defines) -> Defines {
         match self.simd_subgroup() {
-            Some(sg) => defines.flag("SUBGROUPS").flag("SG_SUM").u32("SG", sg),
+            Some(sg) => defines.flag("SUBGROUPS").u32("SG", sg).flag(if sg == 8 { "SG8" } else { "SG4" }),
             None => defines,
         }
     }

@@ -27,10 +27,9 @@ pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &
 /// One query row per invocation, no workgroup memory (`shaders/attention_rows.wgsl`).
 pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
-    // K and V rows shared across the subgroup (written out for 64-wide heads: SmolLM2's).
-    let sg = ctx.simd_subgroup().filter(|_| s.head_dim == 64);
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
-    let defines = defines.flag_if(sg.is_some(), "SUBGROUPS").flag_if(sg == Some(8), "SG_KV8").flag_if(sg == Some(4), "SG_KV4");
+    // K and V rows shared across the subgroup (written out for 64-wide heads: SmolLM2's).
+    let defines = if s.head_dim == 64 { ctx.subgroup_defines(defines) } else { defines };
     let p = ctx.pipeline("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
 }

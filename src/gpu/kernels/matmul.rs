@@ -21,7 +21,7 @@ use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
 fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid) -> Result<Dispatch> {
     let mut defines = w.defines().flag_if(bias.is_some(), "BIAS");
     if shader.ends_with("_rows.wgsl") {
-        defines = ctx.x_block_defines(defines);
+        defines = ctx.subgroup_defines(defines);
     }
     let p = ctx.pipeline(shader, defines)?;
     let shape = w.shape(accumulate, swiglu).buffer(ctx);
