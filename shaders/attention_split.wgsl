@@ -1,14 +1,21 @@
-// Causal grouped-query attention for one query row per workgroup, its keys split across the
-// invocations (flash-decoding inside a workgroup): invocation i scores keys i, i+WG, … with its
-// own online softmax (running max m, sum l, accumulator acc), and after the single barrier the
-// invocations of the first HD/4 lanes merge the WG partial results for their dim quad:
+// Causal grouped-query attention for one token's query rows, its keys split across the
+// invocations (flash-decoding inside a workgroup). A workgroup takes QPW query heads of one KV
+// group (g = h / (H / KVH)) and loads each K and V row once for all of them: on the CPU
+// emulations every invocation's load is a gather, so sharing the rows across the group's heads
+// cuts decode attention's loads by QPW (SmolLM2: 3). Invocation i scores keys i, i+WG, … with
+// its own online softmax per head (running max m, sum l, accumulator acc), and after the single
+// barrier the invocations merge the WG partial results of each head, a dim quad each:
 //   out[t, h, :] = Σ_i e^{m_i−M}·acc_i / Σ_i e^{m_i−M}·l_i,  M = max_i m_i
 // No per-key barriers (each is a fiber or coroutine switch on CPU emulations), so decode's
-// single query row keeps every lane busy.  g = h / (H / KVH).
+// single query row keeps every lane busy.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// WG is the workgroup size (8 on the emulators; WG·HD/4 vec4 partials in workgroup memory).
+// WG is the workgroup size (8 on the emulators); QPW (1..4, dividing H / KVH; 1 unless HD64)
+// the heads per workgroup, written out with the flags QH1 (QPW ≥ 2), QH2 (≥ 3), QH3 (= 4): a
+// loop over heads would index the per-head state by a variable, which SwiftShader reaches lane
+// by lane.
+// WG·QPW·HD/4 vec4 partials in workgroup memory (the launcher keeps them within the limit).
 // HD64 (64-wide heads): the per-key steps written out (common/row16.wgsl).
-// Dispatch: (H, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
+// Dispatch: (H / QPW, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
@@ -19,79 +26,138 @@ const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
 #include "common/row16.wgsl"
 
+// One head's online softmax over the keys this invocation has seen.
+struct Online {
+    m: f32,
+    l: f32,
+    acc: array<vec4<f32>, HD4>,
+}
+
+// The head's query row, pre-scaled.
+fn query(base: u32) -> array<vec4<f32>, HD4> {
+    var r: array<vec4<f32>, HD4>;
+    for (var d = 0u; d < HD4; d++) {
+        r[d] = q[base + d] * SCALE;
+    }
+    return r;
+}
+
 #ifdef HD64
-fn k16(i: u32) -> array<vec4<f32>, 16> {
+// The rows as values, for sharing across the heads: only for 64-wide heads (longer ones made
+// lavapipe's compiler take minutes with two heads, so they take QPW = 1 and the loops below).
+fn k_row(i: u32) -> array<vec4<f32>, 16> {
     return array<vec4<f32>, 16>(k_cache[i], k_cache[i + 1u], k_cache[i + 2u], k_cache[i + 3u], k_cache[i + 4u], k_cache[i + 5u], k_cache[i + 6u], k_cache[i + 7u],
                                 k_cache[i + 8u], k_cache[i + 9u], k_cache[i + 10u], k_cache[i + 11u], k_cache[i + 12u], k_cache[i + 13u], k_cache[i + 14u], k_cache[i + 15u]);
 }
-fn v16(i: u32) -> array<vec4<f32>, 16> {
+fn v_row(i: u32) -> array<vec4<f32>, 16> {
     return array<vec4<f32>, 16>(v_cache[i], v_cache[i + 1u], v_cache[i + 2u], v_cache[i + 3u], v_cache[i + 4u], v_cache[i + 5u], v_cache[i + 6u], v_cache[i + 7u],
                                 v_cache[i + 8u], v_cache[i + 9u], v_cache[i + 10u], v_cache[i + 11u], v_cache[i + 12u], v_cache[i + 13u], v_cache[i + 14u], v_cache[i + 15u]);
 }
+
+// `st` after one more key with row k, value row v.
+fn step_key(st: Online, qv: array<vec4<f32>, 16>, k: array<vec4<f32>, 16>, v: array<vec4<f32>, 16>) -> Online {
+    let s = dot16(qv, k);
+    let m_new = max(st.m, s);
+    let corr = exp(st.m - m_new);
+    let p = exp(s - m_new);
+    return Online(m_new, st.l * corr + p, update16(st.acc, corr, p, v));
+}
+#else
+// In place, reading the rows from the cache (QPW = 1).
+fn step_key(st: ptr<function, Online>, qv: ptr<function, array<vec4<f32>, HD4>>, kbase: u32) {
+    var s4 = vec4<f32>(0.0);
+    for (var d = 0u; d < HD4; d++) {
+        s4 += (*qv)[d] * k_cache[kbase + d];
+    }
+    let s = s4.x + s4.y + s4.z + s4.w;
+    let m_new = max((*st).m, s);
+    let corr = exp((*st).m - m_new);
+    let p = exp(s - m_new);
+    (*st).l = (*st).l * corr + p;
+    for (var d = 0u; d < HD4; d++) {
+        (*st).acc[d] = (*st).acc[d] * corr + p * v_cache[kbase + d];
+    }
+    (*st).m = m_new;
+}
 #endif
 
-var<workgroup> part_m: array<f32, WG>;
-var<workgroup> part_l: array<f32, WG>;
-var<workgroup> part_acc: array<array<vec4<f32>, HD4>, WG>;
+// Partial results: [invocation · QPW + head].
+var<workgroup> part_m: array<f32, WG * QPW>;
+var<workgroup> part_l: array<f32, WG * QPW>;
+var<workgroup> part_acc: array<array<vec4<f32>, HD4>, WG * QPW>;
+
+fn save(i: u32, st: Online) {
+    part_m[i] = st.m;
+    part_l[i] = st.l;
+    part_acc[i] = st.acc;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let h = wid.x;
+    let h0 = wid.x * QPW;
     let t = wid.y;
-    let g = h / (H / KVH);
-    let qbase = (t * H + h) * HD4;
+    let g = h0 / (H / KVH);
+    let qbase = (t * H + h0) * HD4;
     let n_keys = step.pos0 + t + 1u;
-    var qv: array<vec4<f32>, HD4>;
-    var acc: array<vec4<f32>, HD4>;
-    for (var d = 0u; d < HD4; d++) {
-        qv[d] = q[qbase + d] * SCALE;
-        acc[d] = vec4<f32>(0.0);
-    }
-    var m = NEG;
-    var l = 0.0;
+    var q0 = query(qbase);
+    var s0 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
+#ifdef QH1
+    let q1 = query(qbase + HD4);
+    var s1 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
+#endif
+#ifdef QH2
+    let q2 = query(qbase + 2u * HD4);
+    var s2 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
+#endif
+#ifdef QH3
+    let q3 = query(qbase + 3u * HD4);
+    var s3 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
+#endif
     for (var j = lid.x; j < n_keys; j += WG) {
         let kbase = (j * KVH + g) * HD4;
 #ifdef HD64
-        let s = dot16(qv, k16(kbase));
+        let k = k_row(kbase);
+        let v = v_row(kbase);
+        s0 = step_key(s0, q0, k, v);
 #else
-        var s4 = vec4<f32>(0.0);
-        for (var d = 0u; d < HD4; d++) {
-            s4 += qv[d] * k_cache[kbase + d];
-        }
-        let s = s4.x + s4.y + s4.z + s4.w;
+        step_key(&s0, &q0, kbase);
 #endif
-        let m_new = max(m, s);
-        let corr = exp(m - m_new);
-        let p = exp(s - m_new);
-        l = l * corr + p;
-#ifdef HD64
-        acc = update16(acc, corr, p, v16(kbase));
-#else
-        for (var d = 0u; d < HD4; d++) {
-            acc[d] = acc[d] * corr + p * v_cache[kbase + d];
-        }
+#ifdef QH1
+        s1 = step_key(s1, q1, k, v);
 #endif
-        m = m_new;
+#ifdef QH2
+        s2 = step_key(s2, q2, k, v);
+#endif
+#ifdef QH3
+        s3 = step_key(s3, q3, k, v);
+#endif
     }
-    part_m[lid.x] = m;
-    part_l[lid.x] = l;
-    for (var d = 0u; d < HD4; d++) {
-        part_acc[lid.x][d] = acc[d];
-    }
+    save(lid.x * QPW, s0);
+#ifdef QH1
+    save(lid.x * QPW + 1u, s1);
+#endif
+#ifdef QH2
+    save(lid.x * QPW + 2u, s2);
+#endif
+#ifdef QH3
+    save(lid.x * QPW + 3u, s3);
+#endif
     workgroupBarrier();
-    var big = NEG;
-    for (var i = 0u; i < WG; i++) {
-        big = max(big, part_m[i]);
-    }
-    for (var dq = lid.x; dq < HD4; dq += WG) {
-        var o = vec4<f32>(0.0);
-        var sum = 0.0;
+    for (var hq = 0u; hq < QPW; hq++) {
+        var big = NEG;
         for (var i = 0u; i < WG; i++) {
-            // Invocations that saw no key have l = 0 and contribute nothing.
-            let w = select(0.0, exp(part_m[i] - big), part_l[i] > 0.0);
-            o += w * part_acc[i][dq];
-            sum += w * part_l[i];
+            big = max(big, part_m[i * QPW + hq]);
         }
-        out[qbase + dq] = o / sum;
+        for (var dq = lid.x; dq < HD4; dq += WG) {
+            var o = vec4<f32>(0.0);
+            var sum = 0.0;
+            for (var i = 0u; i < WG; i++) {
+                // Invocations that saw no key have l = 0 and contribute nothing.
+                let w = select(0.0, exp(part_m[i * QPW + hq] - big), part_l[i * QPW + hq] > 0.0);
+                o += w * part_acc[i * QPW + hq][dq];
+                sum += w * part_l[i * QPW + hq];
+            }
+            out[qbase + hq * HD4 + dq] = o / sum;
+        }
     }
 }

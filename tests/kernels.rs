@@ -304,7 +304,7 @@ fn layer_norm_and_gelu_match_cpu() {
 fn attention_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(13);
-        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 4, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61), (2, 2, 256, 3, 70), (3, 1, 64, 19, 5)] {
+        for (heads, kv_heads, head_dim, t, pos0) in [(1, 1, 4, 1, 0), (4, 2, 64, 7, 0), (9, 3, 64, 1, 130), (2, 1, 80, 5, 61), (2, 2, 256, 3, 70), (3, 1, 64, 19, 5), (8, 2, 64, 2, 40), (8, 1, 32, 3, 9), (6, 1, 256, 1, 33)] {
             let s = AttentionShape { heads, kv_heads, head_dim, scale: 1.0 / (head_dim as f32).sqrt() };
             let n_keys = pos0 + t;
             let q = rng.vec((heads * head_dim) as usize * t, 2.0);
@@ -325,6 +325,11 @@ fn attention_matches_cpu() {
             for wg in [4, 8, 32] {
                 let d = kernels::attention_split_wg(ctx, &step, &qb, &out, &kb, &vb, s, wg).unwrap();
                 assert_close(&format!("attention_split WG {wg} {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
+                // every number of query heads per workgroup the KV group allows
+                for qpw in (1..=4).filter(|&n| (heads / kv_heads) % n == 0 && (n == 1 || head_dim == 64) && wg * n * (head_dim * 4 + 8) <= 16384) {
+                    let d = kernels::attention_split_heads(ctx, &step, &qb, &out, &kb, &vb, s, wg, qpw).unwrap();
+                    assert_close(&format!("attention_split WG {wg} QPW {qpw} {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
+                }
             }
         }
     });
@@ -412,9 +417,15 @@ fn every_shader_variant_validates() {
         }
         variants.push(("attention.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         for wg in [4, 8, 32] {
-            variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg)));
-            variants.push(("attention_split.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).flag("HD64")));
+            for qpw in [1, 3] {
+                let d = base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).u32("QPW", qpw).flag_if(qpw == 3, "QH1").flag_if(qpw == 3, "QH2");
+                if qpw == 1 {
+                    variants.push(("attention_split.wgsl", d.clone()));
+                }
+                variants.push(("attention_split.wgsl", d.flag("HD64")));
+            }
         }
+        variants.push(("attention_split.wgsl", base().u32("H", 8).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("WG", 4).u32("QPW", 4).flag("QH1").flag("QH2").flag("QH3").flag("HD64")));
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         for sg in [4, 8] {
             variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125), sg)));

@@ -98,7 +98,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
     let (k_cache, v_cache) = (kv("bench.k")?, kv("bench.v")?);
     let q = ctx.storage_buffer_init("bench.q", bytemuck::cast_slice(&random((tokens * 576) as usize)))?;
     let o = ctx.storage_buffer("bench.o", tokens as u64 * 576 * 4)?;
-    let variants = [("tiled", kernels::attention_tiled(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("rows", kernels::attention_rows(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("split", kernels::attention_split(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("split4", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 4)?), ("split8", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 8)?)];
+    let variants = [("tiled", kernels::attention_tiled(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("rows", kernels::attention_rows(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("split", kernels::attention_split(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("split4", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 4)?), ("split8", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 8)?), ("split4_1", kernels::attention_split_heads(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 4, 1)?), ("split8_1", kernels::attention_split_heads(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 8, 1)?)];
     for (n, pos0) in [(1u32, 128u32), (1, 512), (tokens, 0)] {
         let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
         ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));

@@ -48,13 +48,40 @@ pub fn attention_split(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, 
     attention_split_wg(ctx, step, q, out, k_cache, v_cache, s, wg)
 }
 
-/// `attention_split` with `wg` invocations per workgroup.
+/// `attention_split` with `wg` invocations per workgroup and the most query heads per workgroup
+/// that `heads_per_workgroup` allows.
 #[allow(clippy::too_many_arguments)]
 pub fn attention_split_wg(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32) -> Result<Dispatch> {
+    let qpw = heads_per_workgroup(s, wg, ctx.limits.max_compute_workgroup_storage_size);
+    attention_split_heads(ctx, step, q, out, k_cache, v_cache, s, wg, qpw)
+}
+
+/// Query heads one `attention_split` workgroup takes: for 64-wide heads the largest of 4, 3, 2
+/// that divides the KV group (H / KVH heads share one K and V row) and whose partials fit in
+/// `shared_bytes` of workgroup memory; else 1. Measured with `hearth bench-kernels` (SmolLM2's
+/// 3 heads per group, 1 → 3 heads per workgroup) at 128 / 512 cached keys: lavapipe (WG 8)
+/// 0.154 → 0.105 / 0.362 → 0.219 ms, SwiftShader in Chromium (WG 4) 0.475 → 0.325 /
+/// 1.16 → 0.763 ms.
+pub fn heads_per_workgroup(s: AttentionShape, wg: u32, shared_bytes: u32) -> u32 {
+    if s.head_dim != 64 {
+        return 1;
+    }
+    let group = s.heads / s.kv_heads.max(1);
+    let fits = |n: u32| wg * n * (s.head_dim * 4 + 8) <= shared_bytes;
+    [4, 3, 2].into_iter().find(|&n| group % n == 0 && fits(n)).unwrap_or(1)
+}
+
+/// `attention_split` with `qpw` query heads per workgroup (1..=4, dividing H / KVH).
+#[allow(clippy::too_many_arguments)]
+pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32) -> Result<Dispatch> {
     check(&s)?;
-    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("WG", wg);
-    let p = ctx.pipeline("attention_split.wgsl", defines.flag_if(s.head_dim == 64, "HD64"))?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
+    if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && s.head_dim != 64) {
+        return Err(HearthError::Gpu(format!("attention_split: {qpw} heads per workgroup must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 wide", s.heads / s.kv_heads)));
+    }
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("WG", wg).u32("QPW", qpw);
+    let defines = defines.flag_if(s.head_dim == 64, "HD64").flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
+    let p = ctx.pipeline("attention_split.wgsl", defines)?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads / qpw)))
 }
 
 /// A workgroup per query row, keys in shared-memory tiles (`shaders/attention.wgsl`).
