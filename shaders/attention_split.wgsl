@@ -4,7 +4,8 @@
 // emulations every invocation's load is a gather, so sharing the rows across the group's heads
 // cuts decode attention's loads by QPW (SmolLM2: 3). Invocation i scores keys i, i+WG, … with
 // its own online softmax per head (running max m, sum l, accumulator acc), and after the single
-// barrier the invocations merge the WG partial results of each head, a dim quad each:
+// barrier the invocations merge the WG partial results of each head, a dim quad each (with
+// SUBGROUPS, where the workgroup is one subgroup, subgroup operations merge them instead):
 //   out[t, h, :] = Σ_i e^{m_i−M}·acc_i / Σ_i e^{m_i−M}·l_i,  M = max_i m_i
 // No per-key barriers (each is a fiber or coroutine switch on CPU emulations), so decode's
 // single query row keeps every lane busy.
@@ -13,7 +14,8 @@
 // the heads per workgroup, written out with the flags QH1 (QPW ≥ 2), QH2 (≥ 3), QH3 (= 4): a
 // loop over heads would index the per-head state by a variable, which SwiftShader reaches lane
 // by lane.
-// WG·QPW·HD/4 vec4 partials in workgroup memory (the launcher keeps them within the limit).
+// Without SUBGROUPS: WG·QPW·HD/4 vec4 partials in workgroup memory (the launcher keeps them
+// within the limit).
 // HD64 (64-wide heads): the per-key steps written out (common/row16.wgsl).
 // Dispatch: (H / QPW, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
 #include "common/step.wgsl"
@@ -81,6 +83,27 @@ fn step_key(st: ptr<function, Online>, qv: ptr<function, array<vec4<f32>, HD4>>,
 }
 #endif
 
+#ifdef SUBGROUPS
+// The workgroup is one subgroup (WG = SG): merge the invocations' partial results for one head
+// with subgroup operations and write its output row. No workgroup memory and no barrier, which
+// SwiftShader compiles as a coroutine: with the barrier this kernel took it 0.3 s to compile
+// for one head per workgroup and 0.8 s for three.
+fn finish(base: u32, lane: u32, st: Online) {
+    let big = subgroupMax(st.m);
+    // Invocations that saw no key have l = 0 and contribute nothing.
+    let w = select(0.0, exp(st.m - big), st.l > 0.0);
+    let l = subgroupAdd(w * st.l);
+    var acc: array<vec4<f32>, HD4>;
+    for (var d = 0u; d < HD4; d++) {
+        acc[d] = subgroupAdd(w * st.acc[d]);
+    }
+    if lane == 0u {
+        for (var d = 0u; d < HD4; d++) {
+            out[base + d] = acc[d] / l;
+        }
+    }
+}
+#else
 // Partial results: [invocation · QPW + head].
 var<workgroup> part_m: array<f32, WG * QPW>;
 var<workgroup> part_l: array<f32, WG * QPW>;
@@ -91,6 +114,7 @@ fn save(i: u32, st: Online) {
     part_l[i] = st.l;
     part_acc[i] = st.acc;
 }
+#endif
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -132,6 +156,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         s3 = step_key(s3, q3, k, v);
 #endif
     }
+#ifdef SUBGROUPS
+    finish(qbase, lid.x, s0);
+#ifdef QH1
+    finish(qbase + HD4, lid.x, s1);
+#endif
+#ifdef QH2
+    finish(qbase + 2u * HD4, lid.x, s2);
+#endif
+#ifdef QH3
+    finish(qbase + 3u * HD4, lid.x, s3);
+#endif
+#else
     save(lid.x * QPW, s0);
 #ifdef QH1
     save(lid.x * QPW + 1u, s1);
@@ -160,4 +196,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             out[qbase + hq * HD4 + dq] = o / sum;
         }
     }
+#endif
 }

@@ -422,7 +422,13 @@ fn every_shader_variant_validates() {
                 if qpw == 1 {
                     variants.push(("attention_split.wgsl", d.clone()));
                 }
-                variants.push(("attention_split.wgsl", d.flag("HD64")));
+                variants.push(("attention_split.wgsl", d.clone().flag("HD64")));
+                if wg != 32 {
+                    if qpw == 1 {
+                        variants.push(("attention_split.wgsl", subgroups(d.clone(), wg)));
+                    }
+                    variants.push(("attention_split.wgsl", subgroups(d.flag("HD64"), wg)));
+                }
             }
         }
         variants.push(("attention_split.wgsl", base().u32("H", 8).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("WG", 4).u32("QPW", 4).flag("QH1").flag("QH2").flag("QH3").flag("HD64")));

@@ -59,9 +59,10 @@ pub fn attention_split_wg(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffe
 /// Query heads one `attention_split` workgroup takes: for 64-wide heads the largest of 4, 3, 2
 /// that divides the KV group (H / KVH heads share one K and V row) and whose partials fit in
 /// `shared_bytes` of workgroup memory; else 1. Measured with `hearth bench-kernels` (SmolLM2's
-/// 3 heads per group, 1 → 3 heads per workgroup) at 128 / 512 cached keys: lavapipe (WG 8)
-/// 0.154 → 0.105 / 0.362 → 0.219 ms, SwiftShader in Chromium (WG 4) 0.475 → 0.325 /
-/// 1.16 → 0.763 ms.
+/// 3 heads per group, 1 → 3 heads per workgroup, merged with subgroup operations) at 128 / 512
+/// cached keys: lavapipe (WG 8) 0.132 → 0.086 / 0.313 → 0.185 ms, SwiftShader in Chromium
+/// (WG 4) 0.487 → 0.325 / 1.06 → 0.713 ms. Chromium compiles the 3-head variant in 0.33–0.41 s,
+/// the 1-head one in 0.15 s (both were 0.32 and 0.79 s with the barrier merge).
 pub fn heads_per_workgroup(s: AttentionShape, wg: u32, shared_bytes: u32) -> u32 {
     if s.head_dim != 64 {
         return 1;
@@ -80,6 +81,8 @@ pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Bu
     }
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("WG", wg).u32("QPW", qpw);
     let defines = defines.flag_if(s.head_dim == 64, "HD64").flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
+    // A workgroup of one subgroup merges its partial results with subgroup operations.
+    let defines = if ctx.simd_subgroup() == Some(wg) { ctx.subgroup_defines(defines) } else { defines };
     let p = ctx.pipeline("attention_split.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads / qpw)))
 }
