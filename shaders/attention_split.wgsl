@@ -45,8 +45,9 @@ fn query(base: u32) -> array<vec4<f32>, HD4> {
 }
 
 #ifdef HD64
-// The rows as values, for sharing across the heads: only for 64-wide heads (longer ones made
-// lavapipe's compiler take minutes with two heads, so they take QPW = 1 and the loops below).
+// The rows as values, for sharing across the heads: only for 64-wide heads (with 256-wide ones
+// and two heads a lavapipe test ran 20 minutes without finishing, so longer heads take QPW = 1
+// and the loops below).
 fn k_row(i: u32) -> array<vec4<f32>, 16> {
     return array<vec4<f32>, 16>(k_cache[i], k_cache[i + 1u], k_cache[i + 2u], k_cache[i + 3u], k_cache[i + 4u], k_cache[i + 5u], k_cache[i + 6u], k_cache[i + 7u],
                                 k_cache[i + 8u], k_cache[i + 9u], k_cache[i + 10u], k_cache[i + 11u], k_cache[i + 12u], k_cache[i + 13u], k_cache[i + 14u], k_cache[i + 15u]);
