@@ -10,10 +10,10 @@
 // No per-key barriers (each is a fiber or coroutine switch on CPU emulations), so decode's
 // single query row keeps every lane busy.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// WG is the workgroup size (8 on the emulators); QPW (1..4, dividing H / KVH; 1 unless HD64)
-// the heads per workgroup, written out with the flags QH1 (QPW ≥ 2), QH2 (≥ 3), QH3 (= 4): a
-// loop over heads would index the per-head state by a variable, which SwiftShader reaches lane
-// by lane.
+// WG is the workgroup size (the emulators' subgroup: 4 on SwiftShader, 8 on lavapipe); QPW
+// (1..4, dividing H / KVH; 1 unless HD64) the heads per workgroup, written out with the flags
+// QH1 (QPW ≥ 2), QH2 (≥ 3), QH3 (= 4): a loop over heads would index the per-head state by a
+// variable, which SwiftShader reaches lane by lane.
 // Without SUBGROUPS: WG·QPW·HD/4 vec4 partials in workgroup memory (the launcher keeps them
 // within the limit).
 // HD64 (64-wide heads): the per-key steps written out (common/row16.wgsl).

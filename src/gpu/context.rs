@@ -108,7 +108,8 @@ impl GpuContext {
 
     /// Defines for kernels that share work across a `simd_subgroup`: SUBGROUPS, the size SG and
     /// the flag SG4 or SG8 (activation loads in common/x_block.wgsl, K/V rows in
-    /// attention_rows.wgsl, row sums in common/reduce.wgsl); none without one.
+    /// attention_rows.wgsl, row sums in common/reduce.wgsl, the merge of attention_split.wgsl's
+    /// partial results); none without one.
     pub fn subgroup_defines(&self, defines: Defines) -> Defines {
         match self.simd_subgroup() {
             Some(sg) => defines.flag("SUBGROUPS").u32("SG", sg).flag(if sg == 8 { "SG8" } else { "SG4" }),
