@@ -64,8 +64,16 @@ export function serve(root, { port = 0, host = "127.0.0.1", mounts = {}, quiet =
   return new Promise((resolve) => {
     server.listen(port, host, () => {
       const { port: p } = server.address();
-      resolve({ url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${p}`, requests, close: () => new Promise((r) => server.close(r)) });
+      resolve({ url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${p}`, requests, close: () => closeNow(server) });
     });
+  });
+}
+
+/** Stop listening and drop every open connection, so a page left open can't hold the close. */
+function closeNow(server) {
+  return new Promise((resolve) => {
+    server.close(resolve);
+    server.closeAllConnections();
   });
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: setup, native tests on lavapipe (kernel triads,
 # GGUF hostile headers, golden SmolLM2 and MiniLM sweeps, generation, CLI contract), then the
-# npm package, demo and extension (TypeScript unit tests, browser tests in Chromium).
+# npm package, demo and extension (TypeScript unit tests, browser tests in Chromium, each file
+# under a time limit: scripts/browser-tests.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -16,5 +17,5 @@ cargo test --release --locked --no-fail-fast -- --test-threads=1 --nocapture
 ./scripts/build-demo.sh
 ./scripts/build-extension.sh
 node --test pkg/test/
-node --test --test-concurrency=1 tests/browser/
+./scripts/browser-tests.sh
 echo "all tests passed"

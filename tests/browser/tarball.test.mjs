@@ -36,11 +36,14 @@ try {
 
 async function runPage(root, path) {
   const server = await serve(root, { mounts: { "/models/": join(ROOT, "models") } });
+  let context;
   try {
-    const { page } = await newPage(browser, `${server.url}${path}`);
-    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 300_000 });
-    return await page.evaluate(() => window.result);
+    const opened = await newPage(browser, `${server.url}${path}`);
+    context = opened.context;
+    const handle = await opened.page.waitForFunction(() => window.result, null, { timeout: 300_000 });
+    return await handle.jsonValue();
   } finally {
+    await context?.close();
     await server.close();
   }
 }
