@@ -4,10 +4,16 @@
 // common/x_block.wgsl) and each row's block once (dequantized in registers).
 // No barriers, no reduction. Rows past the end read row W_N-1 and are not written.
 // With `mat.swiglu` an invocation owns act rows i, i+1: gate rows i, i+1 and up rows F+i, F+i+1.
-// Bindings: 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
-// Dispatch: (ceil(W_N / (4·WG)), T).  CPU reference: cpu::matmul.
+// With NORM, RMSNorm is fused in front: y = W·(x∘gamma) / sqrt(mean(x²) + EPS), Σx² summed from
+// the same x loads (common/x_block.wgsl `x_block_norm`): no separate norm launch.
+// Bindings: 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias
+// · 8 gamma[W_K] (NORM).
+// Dispatch: (ceil(W_N / (4·WG)), T).  CPU reference: cpu::matmul (with NORM after cpu::rms_norm).
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+#ifdef NORM
+@group(0) @binding(8) var<storage, read> gamma: array<vec4<f32>>;
+#endif
 #include "common/output.wgsl"
 #include "common/x_block.wgsl"
 
@@ -20,17 +26,34 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     let r = owned_rows(gid.x);
     let xrow = t * mat.k4;
     var acc = vec4<f32>(0.0);
+#ifdef NORM
+    var ss = 0.0;
+#endif
     for (var b = 0u; b < mat.blocks; b++) {
+#ifdef NORM
+        let xq = x_block_norm(inv, xrow + 8u * b, 8u * b, &ss);
+#else
         let xq = x_block(inv, xrow + 8u * b);
+#endif
         acc += vec4<f32>(w_block_dot(r.x, b, xq), w_block_dot(r.y, b, xq), w_block_dot(r.z, b, xq), w_block_dot(r.w, b, xq));
     }
+#ifdef NORM
+    ss = row_sum_squares(ss);
+#endif
     // Quads past the last whole block (unquantized rows only: block formats are whole blocks;
     // leaving the loop out of those variants saves a quarter of their compile in browsers).
 #ifndef W_QUANTIZED
     for (var q = 8u * mat.blocks; q < mat.k4; q++) {
-        let xv = x[xrow + q];
+        var xv = x[xrow + q];
+#ifdef NORM
+        ss += dot(xv, xv);
+        xv *= gamma[q];
+#endif
         acc += vec4<f32>(dot(xv, w_quad(r.x, q)), dot(xv, w_quad(r.y, q)), dot(xv, w_quad(r.z, q)), dot(xv, w_quad(r.w, q)));
     }
+#endif
+#ifdef NORM
+    acc *= 1.0 / sqrt(ss / f32(4u * mat.k4) + EPS);
 #endif
     store_owned(t, gid.x, acc);
 }

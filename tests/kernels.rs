@@ -165,6 +165,55 @@ fn rms_norm_matches_cpu() {
     });
 }
 
+/// Decode's fused RMSNorm (`matvec_norm`, `matvec_swiglu_norm`) against cpu::rms_norm then
+/// cpu::matmul, every format, with and without accumulation.
+#[test]
+fn matvec_norm_matches_cpu() {
+    both_modes(|ctx| {
+        let mut rng = Rng(29);
+        let eps = 1e-5;
+        for dtype in DType::ALL {
+            for (n, k, t) in [(1, 32, 1), (33, 576, 1), (70, 96, 3), (5, 36, 2)] {
+                if k % 32 != 0 && dtype.is_quantized() {
+                    continue;
+                }
+                let (w, wf) = matrix(ctx, &mut rng, dtype, n, k);
+                // Large values, as the model's residual stream has.
+                let x = rng.vec(t * k, 3e4);
+                let gamma = rng.vec(k, 2.0);
+                let y0 = rng.vec(t * n, 1.0);
+                let want = cpu::matmul(&cpu::rms_norm(&x, &gamma, eps), &wf, k);
+                let want_acc: Vec<f32> = want.iter().zip(&y0).map(|(a, b)| a + b).collect();
+                let (xb, gb) = (buffer(ctx, &x), buffer(ctx, &gamma));
+                let tol = 4e-5 * (k as f32).sqrt();
+                let name = format!("matvec_norm {dtype:?} n{n} k{k} t{t}");
+                for (acc, reference) in [(false, &want), (true, &want_acc)] {
+                    let y = buffer(ctx, &y0);
+                    let d = kernels::matvec_norm(ctx, &xb, &y, &w, kernels::Norm { gamma: &gb, eps }, acc).unwrap();
+                    assert_close(&format!("{name} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
+                }
+            }
+        }
+        for (f, k, t) in [(6, 64, 1), (70, 576, 1), (36, 32, 2)] {
+            let raw = quantize(DType::Q4_1, &rng.vec(2 * f * k, 1.0));
+            let x = rng.vec(t * k, 3e4);
+            let gamma = rng.vec(k, 2.0);
+            let both = cpu::matmul(&cpu::rms_norm(&x, &gamma, eps), &dequantize(DType::Q4_1, &raw), k);
+            let (mut gate, mut up) = (Vec::new(), Vec::new());
+            for row in both.chunks(2 * f) {
+                gate.extend_from_slice(&row[..f]);
+                up.extend_from_slice(&row[f..]);
+            }
+            let want = cpu::swiglu(&gate, &up);
+            let w = GpuMatrix::upload(ctx, "gate_up", DType::Q4_1, 2 * f as u64, k as u64, &raw).unwrap();
+            let (xb, gb) = (buffer(ctx, &x), buffer(ctx, &gamma));
+            let act = ctx.storage_buffer("act", (t * f * 4) as u64).unwrap();
+            let d = kernels::matvec_swiglu_norm(ctx, &xb, &act, &w, kernels::Norm { gamma: &gb, eps }).unwrap();
+            assert_close(&format!("matvec_swiglu_norm f{f} k{k} t{t}"), &run(ctx, &[d], t as u32, &act, t * f), &want, 4e-5 * (k as f32).sqrt());
+        }
+    });
+}
+
 #[test]
 fn rope_matches_cpu() {
     both_modes(|ctx| {
@@ -399,6 +448,11 @@ fn every_shader_variant_validates() {
                     for sg in [4, 8] {
                         variants.push((shader, subgroups(d.clone(), sg)));
                     }
+                }
+                let norm = d.clone().flag("NORM").f32("EPS", 1e-5);
+                variants.push(("matvec_rows.wgsl", norm.clone()));
+                for sg in [4, 8] {
+                    variants.push(("matvec_rows.wgsl", subgroups(norm.clone(), sg)));
                 }
             }
             variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));

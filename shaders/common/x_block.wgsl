@@ -31,3 +31,42 @@ fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
     return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
 #endif
 }
+
+#ifdef NORM
+// `x_block` with RMSNorm's weights applied, x[i + j]·gamma[g + j], adding this invocation's
+// share of Σx² to `ss`: with subgroups the squares of the quads it loaded (subgroupAdd of `ss`
+// after the last block is the row's Σx²), without them the whole block's. Needs `gamma` declared.
+fn x_block_norm(inv: Invocation, i: u32, g: u32, ss: ptr<function, f32>) -> array<vec4<f32>, 8> {
+#ifdef SG8
+    let v = x[i + inv.lane];
+    *ss += dot(v, v);
+    let a = v * gamma[g + inv.lane];
+    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u));
+#endif
+#ifdef SG4
+    let v = x[i + inv.lane];
+    let u = x[i + 4u + inv.lane];
+    *ss += dot(v, v) + dot(u, u);
+    let a = v * gamma[g + inv.lane];
+    let b = u * gamma[g + 4u + inv.lane];
+    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u));
+#endif
+#ifndef SUBGROUPS
+    let v = x_block(inv, i);
+    *ss += dot(v[0], v[0]) + dot(v[1], v[1]) + dot(v[2], v[2]) + dot(v[3], v[3]) + dot(v[4], v[4]) + dot(v[5], v[5]) + dot(v[6], v[6]) + dot(v[7], v[7]);
+    return array<vec4<f32>, 8>(v[0] * gamma[g], v[1] * gamma[g + 1u], v[2] * gamma[g + 2u], v[3] * gamma[g + 3u],
+                               v[4] * gamma[g + 4u], v[5] * gamma[g + 5u], v[6] * gamma[g + 6u], v[7] * gamma[g + 7u]);
+#endif
+}
+
+// The row's Σx² from the `ss` of `x_block_norm` (called in uniform control flow).
+fn row_sum_squares(ss: f32) -> f32 {
+#ifdef SUBGROUPS
+    return subgroupAdd(ss);
+#else
+    return ss;
+#endif
+}
+#endif

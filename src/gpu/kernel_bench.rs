@@ -76,7 +76,14 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
         let w = GpuMatrix::upload(ctx, "bench.w", dtype, rows as u64, cols as u64, &raw)?;
         let x = ctx.storage_buffer_init("bench.x", bytemuck::cast_slice(&random((cols * tokens) as usize)))?;
         let y = ctx.storage_buffer("bench.y", rows as u64 * tokens as u64 * 4)?;
-        let matvecs: Vec<(&'static str, Dispatch)> = vec![("lanes", kernels::matvec_lanes(ctx, &x, &y, &w, None, false)?), ("rows", kernels::matvec_rows(ctx, &x, &y, &w, None, false)?)];
+        let gamma = ctx.storage_buffer_init("bench.gamma", bytemuck::cast_slice(&random(cols as usize)))?;
+        let norm = kernels::Norm { gamma: &gamma, eps: 1e-5 };
+        let matvecs: Vec<(&'static str, Dispatch)> = vec![
+            ("lanes", kernels::matvec_lanes(ctx, &x, &y, &w, None, false)?),
+            ("rows", kernels::matvec_rows(ctx, &x, &y, &w, None, false)?),
+            // The same with decode's RMSNorm fused in (what it adds to the launch).
+            ("rows_norm", kernels::matvec_norm(ctx, &x, &y, &w, norm, false)?),
+        ];
         let matmuls: Vec<(&'static str, Dispatch)> = vec![
             ("tiled", kernels::matmul_tiled(ctx, &step_buf, &x, &y, &w, None, false)?),
             ("rows", kernels::matmul_rows(ctx, &step_buf, &x, &y, &w, None, false)?),

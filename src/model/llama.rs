@@ -8,7 +8,9 @@
 //!
 //! Per block: rms_norm → q|k|v (one stacked matrix) → rope_qkv (rope q; k and v straight into
 //! the cache) → attention → o (+= residual) → rms_norm → gate|up (stacked) → swiglu → down
-//! (+= residual). On CPU-emulated adapters swiglu is fused into the gate|up kernel.
+//! (+= residual). On CPU-emulated adapters swiglu is fused into the gate|up kernel, and natively
+//! decode fuses each block's rms_norm into the matrix launches after it (q|k|v, gate|up): 60
+//! launches fewer per token (`record`).
 
 use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
@@ -306,23 +308,41 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     };
     let q_shape = RopeShape { heads: c.n_head, head_dim: c.head_dim, n_rot: c.n_rot, mode: c.rope_mode };
     let attn = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, scale: 1.0 / (c.head_dim as f32).sqrt() };
+    // Decode natively on CPU emulations: each block's RMSNorm runs inside the matrix launches
+    // that read its output, where a launch costs more than the norm's extra loads. Measured
+    // (`hearth bench-kernels`: rows vs rows_norm; 100-step decode A/B): on lavapipe 60
+    // launches fewer per token made decode 3–4% faster (median step 34.2–35.2 vs 34.6–36.1 ms);
+    // on SwiftShader in Chromium the fused kernels cost 2–9% more per launch and decode went 4%
+    // slower (4.45–4.60 vs 4.71–4.83 tok/s), so browsers keep the separate norm launches. The
+    // output head (49152 rows) keeps its own: there the extra loads outweigh one launch.
+    let fuse_norm = decode && ctx.emulated() && !cfg!(target_arch = "wasm32");
+    let norm = |gamma| kernels::Norm { gamma, eps: c.rms_eps };
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
-        p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.attn_norm, c.n_embd, c.rms_eps, false)?);
-        for m in b.qkv.matrices() {
-            p.push(mm(&s.xn, &s.qkv, m, false)?);
+        if fuse_norm {
+            for m in b.qkv.matrices() {
+                p.push(kernels::matvec_norm(ctx, &s.x, &s.qkv, m, norm(&b.attn_norm), false)?);
+            }
+        } else {
+            p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.attn_norm, c.n_embd, c.rms_eps, false)?);
+            for m in b.qkv.matrices() {
+                p.push(mm(&s.xn, &s.qkv, m, false)?);
+            }
         }
         p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
         p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
         p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
-        p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
+        if !fuse_norm {
+            p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
+        }
         match &b.gate_up {
+            Stacked::One(w) if fuse_norm => p.push(kernels::matvec_swiglu_norm(ctx, &s.x, &s.act, w, norm(&b.ffn_norm))?),
             Stacked::One(w) if ctx.emulated() => {
                 p.push(if decode { kernels::matvec_swiglu(ctx, &s.xn, &s.act, w)? } else { kernels::matmul_swiglu(ctx, &s.step, &s.xn, &s.act, w)? });
             }
             gate_up => {
                 for m in gate_up.matrices() {
-                    p.push(mm(&s.xn, &s.gate_up, m, false)?);
+                    p.push(if fuse_norm { kernels::matvec_norm(ctx, &s.x, &s.gate_up, m, norm(&b.ffn_norm), false)? } else { mm(&s.xn, &s.gate_up, m, false)? });
                 }
                 p.push(kernels::swiglu(ctx, &s.step, &s.gate_up, &s.act, c.n_ff)?);
             }

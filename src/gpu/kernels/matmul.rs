@@ -9,17 +9,30 @@
 //!   1.3–1.5× (matvec) and 1.6–2.2× (Q4_1 matmul) faster than the GPU family on lavapipe, on
 //!   SwiftShader 2.4–3.2× and 1.3–2.2×; with it, Q4_1 matmul is 2.1–2.4× faster again on lavapipe.
 //! The rows kernels also fuse SwiGLU (`matvec_swiglu`, `matmul_swiglu`): one launch for
-//! act = silu(x·Gᵀ)·(x·Uᵀ) over a stacked gate|up matrix.
+//! act = silu(x·Gᵀ)·(x·Uᵀ) over a stacked gate|up matrix; and in decode the RMSNorm in front
+//! (`matvec_norm`, `matvec_swiglu_norm`): each launch sums x² from the x it loads anyway.
 //! Reference: `cpu::matmul`.
 
 use crate::error::Result;
 use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
 
-/// A matrix launch: `shader` with w's format (+ BIAS), bound to `head` (step, x, y), w, its
-/// shape uniform and the bias. Pipelines depend on the format only, so every matrix of a model
-/// in one format shares them.
-fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid) -> Result<Dispatch> {
+/// RMSNorm fused in front of a decode matrix launch (`matvec_norm`, `matvec_swiglu_norm`).
+#[derive(Clone, Copy)]
+pub struct Norm<'a> {
+    /// The norm's weights, W_K values.
+    pub gamma: &'a wgpu::Buffer,
+    pub eps: f32,
+}
+
+/// A matrix launch: `shader` with w's format (+ BIAS, + NORM), bound to `head` (step, x, y), w,
+/// its shape uniform, the bias and the norm's weights. Pipelines depend on the format only, so
+/// every matrix of a model in one format shares them.
+#[allow(clippy::too_many_arguments)]
+fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>) -> Result<Dispatch> {
     let mut defines = w.defines().flag_if(bias.is_some(), "BIAS");
+    if let Some(n) = norm {
+        defines = defines.flag("NORM").f32("EPS", n.eps);
+    }
     if shader.ends_with("_rows.wgsl") {
         defines = ctx.subgroup_defines(defines);
     }
@@ -28,6 +41,7 @@ fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &Gpu
     let mut entries = head.to_vec();
     entries.extend(w.bindings(&shape));
     entries.extend(bias.map(|b| (6, b)));
+    entries.extend(norm.map(|n| (8, n.gamma)));
     let label = if shader.starts_with("matvec") { "matvec" } else { "matmul" };
     Ok(Dispatch::new(ctx, label, p, &entries, grid))
 }
@@ -44,20 +58,20 @@ pub fn matmul(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu:
 }
 
 pub fn matvec_lanes(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matvec.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)))
+    launch(ctx, "matvec.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)), None)
 }
 
 pub fn matvec_rows(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)), None)
 }
 
 pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 };
-    launch(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid)
+    launch(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid, None)
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w))
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w), None)
 }
 
 /// matmul_rows.wgsl's grid: 64 invocations × 4 rows per workgroup, TILE = 32 tokens.
@@ -76,11 +90,23 @@ fn check_swiglu(w: &GpuMatrix) -> Result<()> {
 /// kernel (CPU-emulated adapters).
 pub fn matvec_swiglu(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)), None)
+}
+
+/// Decode with RMSNorm fused in (rows kernel, CPU-emulated adapters): y (+)= W·norm(x)ᵀ where
+/// norm(x) = x∘γ / sqrt(mean(x²) + eps), without writing norm(x) out (one launch fewer).
+pub fn matvec_norm(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, norm: Norm, accumulate: bool) -> Result<Dispatch> {
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)), Some(norm))
+}
+
+/// `matvec_swiglu` of norm(x) (`matvec_norm`): the feed-forward's first launch in decode.
+pub fn matvec_swiglu_norm(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix, norm: Norm) -> Result<Dispatch> {
+    check_swiglu(w)?;
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)), Some(norm))
 }
 
 /// Prefill, fused: `matvec_swiglu` for T tokens.
 pub fn matmul_swiglu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, rows_grid(w))
+    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, rows_grid(w), None)
 }
