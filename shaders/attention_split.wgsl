@@ -17,12 +17,25 @@
 // Without SUBGROUPS: WG·QPW·HD/4 vec4 partials in workgroup memory (the launcher keeps them
 // within the limit).
 // HD64 (64-wide heads): the per-key steps written out (common/row16.wgsl).
-// Dispatch: (H / QPW, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention.
+// ROPE_IN (decode, T = 1; HD64, QPW = H / KVH, llama's pairing with every pair rotated): rope_qkv
+// folded in. `q` is then the q|k|v projection's row; the workgroup ropes its query heads as it
+// loads them, and the lane whose turn the new key is ropes that key, scores it and the value
+// from registers and writes both into the caches (its workgroup alone reads that KV group).
+// Dispatch: (H / QPW, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention (with
+// ROPE_IN after cpu::rope).
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+#ifdef ROPE_IN
+@group(0) @binding(6) var<storage, read_write> k_cache: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> v_cache: array<vec4<f32>>;
+// (cos θ, sin θ) of pairs 2i and 2i + 1 of position pos at [pos·HD/4 + i] (gpu::kernels::rope_table).
+@group(0) @binding(8) var<storage, read> table: array<vec4<f32>>;
+const QKV4: u32 = (H + 2u * KVH) * HD / 4u;
+#else
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
+#endif
 
 const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
@@ -35,11 +48,24 @@ struct Online {
     acc: array<vec4<f32>, HD4>,
 }
 
-// The head's query row, pre-scaled.
-fn query(base: u32) -> array<vec4<f32>, HD4> {
+#ifdef ROPE_IN
+// Quad d (pairs 2d and 2d + 1, llama's pairing) rotated to position pos (common/rope.wgsl's
+// rotation).
+fn rope4(v: vec4<f32>, pos: u32, d: u32) -> vec4<f32> {
+    let cs = table[pos * HD4 + d];
+    return vec4<f32>(v.x * cs.x - v.y * cs.y, v.x * cs.y + v.y * cs.x, v.z * cs.z - v.w * cs.w, v.z * cs.w + v.w * cs.z);
+}
+#endif
+
+// The head's query row (rotated with ROPE_IN), pre-scaled.
+fn query(base: u32, pos: u32) -> array<vec4<f32>, HD4> {
     var r: array<vec4<f32>, HD4>;
     for (var d = 0u; d < HD4; d++) {
+#ifdef ROPE_IN
+        r[d] = rope4(q[base + d], pos, d) * SCALE;
+#else
         r[d] = q[base + d] * SCALE;
+#endif
     }
     return r;
 }
@@ -65,6 +91,21 @@ fn step_key(st: Online, qv: array<vec4<f32>, 16>, k: array<vec4<f32>, 16>, v: ar
     let p = exp(s - m_new);
     return Online(m_new, st.l * corr + p, update16(st.acc, corr, p, v));
 }
+
+#ifdef ROPE_IN
+// The new key (rotated to pos) and value rows of KV head g, from the q|k|v row at `base`.
+fn new_k_row(base: u32, pos: u32) -> array<vec4<f32>, 16> {
+    var r: array<vec4<f32>, 16>;
+    for (var d = 0u; d < 16u; d++) {
+        r[d] = rope4(q[base + d], pos, d);
+    }
+    return r;
+}
+fn new_v_row(base: u32) -> array<vec4<f32>, 16> {
+    return array<vec4<f32>, 16>(q[base], q[base + 1u], q[base + 2u], q[base + 3u], q[base + 4u], q[base + 5u], q[base + 6u], q[base + 7u],
+                                q[base + 8u], q[base + 9u], q[base + 10u], q[base + 11u], q[base + 12u], q[base + 13u], q[base + 14u], q[base + 15u]);
+}
+#endif
 #else
 // In place, reading the rows from the cache (QPW = 1).
 fn step_key(st: ptr<function, Online>, qv: ptr<function, array<vec4<f32>, HD4>>, kbase: u32) {
@@ -122,23 +163,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let h0 = wid.x * QPW;
     let t = wid.y;
     let g = h0 / (H / KVH);
-    let qbase = (t * H + h0) * HD4;
+    let obase = (t * H + h0) * HD4;
     let n_keys = step.pos0 + t + 1u;
-    var q0 = query(qbase);
+    let pos = n_keys - 1u;
+#ifdef ROPE_IN
+    let qbase = t * QKV4 + h0 * HD4;
+    // The new key is scored after the loop, from registers.
+    let n_cached = pos;
+#else
+    let qbase = obase;
+    let n_cached = n_keys;
+#endif
+    var q0 = query(qbase, pos);
     var s0 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
 #ifdef QH1
-    let q1 = query(qbase + HD4);
+    let q1 = query(qbase + HD4, pos);
     var s1 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
 #endif
 #ifdef QH2
-    let q2 = query(qbase + 2u * HD4);
+    let q2 = query(qbase + 2u * HD4, pos);
     var s2 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
 #endif
 #ifdef QH3
-    let q3 = query(qbase + 3u * HD4);
+    let q3 = query(qbase + 3u * HD4, pos);
     var s3 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
 #endif
-    for (var j = lid.x; j < n_keys; j += WG) {
+    for (var j = lid.x; j < n_cached; j += WG) {
         let kbase = (j * KVH + g) * HD4;
 #ifdef HD64
         let k = k_row(kbase);
@@ -157,16 +207,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         s3 = step_key(s3, q3, k, v);
 #endif
     }
-#ifdef SUBGROUPS
-    finish(qbase, lid.x, s0);
+#ifdef ROPE_IN
+    // The lane whose turn key `pos` is (as in the loop) takes it from the projection.
+    if lid.x == pos % WG {
+        let k = new_k_row(t * QKV4 + (H + g) * HD4, pos);
+        let v = new_v_row(t * QKV4 + (H + KVH + g) * HD4);
+        s0 = step_key(s0, q0, k, v);
 #ifdef QH1
-    finish(qbase + HD4, lid.x, s1);
+        s1 = step_key(s1, q1, k, v);
 #endif
 #ifdef QH2
-    finish(qbase + 2u * HD4, lid.x, s2);
+        s2 = step_key(s2, q2, k, v);
 #endif
 #ifdef QH3
-    finish(qbase + 3u * HD4, lid.x, s3);
+        s3 = step_key(s3, q3, k, v);
+#endif
+        let cbase = (pos * KVH + g) * HD4;
+        for (var d = 0u; d < 16u; d++) {
+            k_cache[cbase + d] = k[d];
+            v_cache[cbase + d] = v[d];
+        }
+    }
+#endif
+#ifdef SUBGROUPS
+    finish(obase, lid.x, s0);
+#ifdef QH1
+    finish(obase + HD4, lid.x, s1);
+#endif
+#ifdef QH2
+    finish(obase + 2u * HD4, lid.x, s2);
+#endif
+#ifdef QH3
+    finish(obase + 3u * HD4, lid.x, s3);
 #endif
 #else
     save(lid.x * QPW, s0);
@@ -194,7 +266,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
                 o += w * part_acc[i * QPW + hq][dq];
                 sum += w * part_l[i * QPW + hq];
             }
-            out[qbase + hq * HD4 + dq] = o / sum;
+            out[obase + hq * HD4 + dq] = o / sum;
         }
     }
 #endif

@@ -384,6 +384,51 @@ fn attention_matches_cpu() {
     });
 }
 
+/// Decode attention with rope_qkv folded in: the output against cpu::rope then cpu::attention,
+/// and the new key (rotated) and value written into the caches' row pos0.
+#[test]
+fn attention_split_rope_matches_cpu() {
+    both_modes(|ctx| {
+        let mut rng = Rng(31);
+        for (heads, kv_heads, pos0) in [(9, 3, 0), (9, 3, 130), (4, 2, 7), (8, 2, 40), (4, 4, 3)] {
+            let hd = 64;
+            let s = AttentionShape { heads, kv_heads, head_dim: hd, scale: 0.125 };
+            let rope = RopeShape { heads, head_dim: hd, n_rot: hd, mode: RopeMode::Normal };
+            assert!(kernels::rope_foldable(ctx, s, rope), "{s:?} must be foldable");
+            let ctx_len = 160u32;
+            let table = kernels::rope_table(ctx_len, hd, 10000.0, 1.0);
+            let (qd, kd) = ((heads * hd) as usize, (kv_heads * hd) as usize);
+            let (q, k, v) = (rng.vec(qd, 2.0), rng.vec(kd, 2.0), rng.vec(kd, 1.0));
+            let qkv = [&q[..], &k[..], &v[..]].concat();
+            let mut kc = rng.vec(kd * ctx_len as usize, 2.0);
+            let mut vc = rng.vec(kd * ctx_len as usize, 1.0);
+            let (kb, vb) = (buffer(ctx, &kc), buffer(ctx, &vc));
+            let q_rot = cpu::rope(&q, rope, pos0, &table);
+            let k_rot = cpu::rope(&k, RopeShape { heads: kv_heads, ..rope }, pos0, &table);
+            let row = pos0 as usize * kd;
+            kc[row..row + kd].copy_from_slice(&k_rot);
+            vc[row..row + kd].copy_from_slice(&v);
+            let n_keys = pos0 as usize + 1;
+            let want = cpu::attention(&q_rot, &kc[..n_keys * kd], &vc[..n_keys * kd], s, pos0 as usize);
+            let tb = ctx.storage_buffer_init("table", bytemuck::cast_slice(&table)).unwrap();
+            let step = step_buffer(ctx, 1, pos0);
+            let out = ctx.storage_buffer("out", qd as u64 * 4).unwrap();
+            let d = kernels::attention_split_rope(ctx, &step, &buffer(ctx, &qkv), &out, &kb, &vb, &tb, s, rope).unwrap();
+            let mut enc = ctx.device.create_command_encoder(&Default::default());
+            encode(&mut enc, &[d], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 });
+            ctx.queue.submit([enc.finish()]);
+            let got = pollster::block_on(ctx.read_buffer(&out, qd as u64 * 4)).unwrap();
+            ctx.check().expect("GPU error during the dispatch");
+            assert_close(&format!("attention_split_rope {s:?} pos0 {pos0}"), bytemuck::cast_slice(&got), &want, 2e-5);
+            for (name, buf, truth) in [("k", &kb, &kc), ("v", &vb, &vc)] {
+                let got = pollster::block_on(ctx.read_buffer(buf, (kd * ctx_len as usize * 4) as u64)).unwrap();
+                let got: &[f32] = bytemuck::cast_slice(&got);
+                assert_close(&format!("attention_split_rope {name} cache {s:?} pos0 {pos0}"), got, truth, 1e-6);
+            }
+        }
+    });
+}
+
 #[test]
 fn encoder_attention_pool_and_add_rows_match_cpu() {
     use hearth::gpu::kernels::Pooling;
@@ -486,6 +531,11 @@ fn every_shader_variant_validates() {
             }
         }
         variants.push(("attention_split.wgsl", base().u32("H", 8).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("WG", 4).u32("QPW", 4).flag("QH1").flag("QH2").flag("QH3").flag("HD64")));
+        for wg in [4, 8] {
+            let d = base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).u32("QPW", 3).flag("QH1").flag("QH2").flag("HD64").flag("ROPE_IN");
+            variants.push(("attention_split.wgsl", d.clone()));
+            variants.push(("attention_split.wgsl", subgroups(d, wg)));
+        }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125)));
         for sg in [4, 8] {
             variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125), sg)));

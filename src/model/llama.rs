@@ -9,8 +9,8 @@
 //! Per block: rms_norm → q|k|v (one stacked matrix) → rope_qkv (rope q; k and v straight into
 //! the cache) → attention → o (+= residual) → rms_norm → gate|up (stacked) → swiglu → down
 //! (+= residual). On CPU-emulated adapters swiglu is fused into the gate|up kernel, and natively
-//! decode fuses each block's rms_norm into the matrix launches after it (q|k|v, gate|up): 60
-//! launches fewer per token (`record`).
+//! decode fuses each block's rms_norm into the matrix launches after it (q|k|v, gate|up) and
+//! rope_qkv into attention: 90 launches fewer per token (`record`).
 
 use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
@@ -317,6 +317,12 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     // output head (49152 rows) keeps its own: there the extra loads outweigh one launch.
     let fuse_norm = decode && ctx.emulated() && !cfg!(target_arch = "wasm32");
     let norm = |gamma| kernels::Norm { gamma, eps: c.rms_eps };
+    // And there decode attention ropes q and the new key itself and writes the caches, where
+    // one workgroup holds a whole KV group: one launch instead of two per block. On lavapipe
+    // the step's p10 fell by ~1 ms (31.5–34.0 vs 32.2–35.0 ms; medians within noise), the
+    // attention launch growing 0.4–0.6 ms per token against 3 ms of rope_qkv launches; in
+    // Chromium decode stayed within noise and the bigger kernel slowed loading, so not there.
+    let fold_rope = fuse_norm && kernels::rope_foldable(ctx, attn, q_shape);
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
         if fuse_norm {
@@ -329,8 +335,12 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
                 p.push(mm(&s.xn, &s.qkv, m, false)?);
             }
         }
-        p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
-        p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
+        if fold_rope {
+            p.push(kernels::attention_split_rope(ctx, &s.step, &s.qkv, &s.attn, &b.k_cache, &b.v_cache, &s.rope_table, attn, q_shape)?);
+        } else {
+            p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
+            p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
+        }
         p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
         if !fuse_norm {
             p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);

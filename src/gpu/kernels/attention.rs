@@ -1,6 +1,7 @@
 //! Launcher of `shaders/attention.wgsl`.  Reference: `cpu::attention`.
 
 use crate::error::{HearthError, Result};
+use super::rope::{RopeMode, RopeShape};
 use crate::gpu::{Defines, Dispatch, GpuContext, Grid};
 
 #[derive(Clone, Copy, Debug)]
@@ -44,8 +45,7 @@ pub fn attention_split(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, 
     //   0.70–0.77 vs 0.59–0.61 and 1.9–2.2 vs 1.86–1.89 ms);
     // and SwiftShader compiles it in 0.1 s at 4, 0.19–0.33 s at 8, 1.1 s at 32 (its barrier
     // code grows with the subgroups per workgroup).
-    let wg = if ctx.adapter_info.subgroup_max_size == 4 { 4 } else { 8 };
-    attention_split_wg(ctx, step, q, out, k_cache, v_cache, s, wg)
+    attention_split_wg(ctx, step, q, out, k_cache, v_cache, s, split_wg(ctx))
 }
 
 /// `attention_split` with `wg` invocations per workgroup and the most query heads per workgroup
@@ -75,6 +75,35 @@ pub fn heads_per_workgroup(s: AttentionShape, wg: u32, shared_bytes: u32) -> u32
 /// `attention_split` with `qpw` query heads per workgroup (1..=4, dividing H / KVH).
 #[allow(clippy::too_many_arguments)]
 pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32) -> Result<Dispatch> {
+    split_launch(ctx, step, q, out, k_cache, v_cache, s, wg, qpw, None)
+}
+
+/// The adapter's `attention_split` workgroup: one SIMD vector of the emulator.
+fn split_wg(ctx: &GpuContext) -> u32 {
+    if ctx.adapter_info.subgroup_max_size == 4 { 4 } else { 8 }
+}
+
+/// Whether `attention_split_rope` can take `rope`'s work on this adapter: 64-wide heads, all of
+/// a KV group's query heads in one workgroup, llama's pairing with every pair rotated.
+pub fn rope_foldable(ctx: &GpuContext, s: AttentionShape, rope: RopeShape) -> bool {
+    let group = s.heads / s.kv_heads.max(1);
+    s.head_dim == 64 && rope.mode == RopeMode::Normal && rope.n_rot == s.head_dim && rope.head_dim == s.head_dim
+        && heads_per_workgroup(s, split_wg(ctx), ctx.limits.max_compute_workgroup_storage_size) == group
+}
+
+/// Decode (one token per forward) with `rope_qkv` folded in (`attention_split.wgsl` ROPE_IN):
+/// reads the q|k|v projection's row, ropes the query heads and the new key, writes the new key
+/// and value into the caches and attends; one launch instead of two. Needs `rope_foldable`.
+#[allow(clippy::too_many_arguments)]
+pub fn attention_split_rope(ctx: &GpuContext, step: &wgpu::Buffer, qkv: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, table: &wgpu::Buffer, s: AttentionShape, rope: RopeShape) -> Result<Dispatch> {
+    if !rope_foldable(ctx, s, rope) {
+        return Err(HearthError::Gpu(format!("attention_split: rope can't be folded in for {s:?} and {rope:?}")));
+    }
+    split_launch(ctx, step, qkv, out, k_cache, v_cache, s, split_wg(ctx), s.heads / s.kv_heads, Some(table))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32, rope_table: Option<&wgpu::Buffer>) -> Result<Dispatch> {
     check(&s)?;
     if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && s.head_dim != 64) {
         return Err(HearthError::Gpu(format!("attention_split: {qpw} heads per workgroup must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 wide", s.heads / s.kv_heads)));
@@ -83,8 +112,10 @@ pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Bu
     let defines = defines.flag_if(s.head_dim == 64, "HD64").flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
     // A workgroup of one subgroup merges its partial results with subgroup operations.
     let defines = if ctx.simd_subgroup() == Some(wg) { ctx.subgroup_defines(defines) } else { defines };
-    let p = ctx.pipeline("attention_split.wgsl", defines)?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads / qpw)))
+    let p = ctx.pipeline("attention_split.wgsl", defines.flag_if(rope_table.is_some(), "ROPE_IN"))?;
+    let mut entries = vec![(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)];
+    entries.extend(rope_table.map(|t| (8, t)));
+    Ok(Dispatch::new(ctx, "attention", p, &entries, Grid::PerToken(s.heads / qpw)))
 }
 
 /// A workgroup per query row, keys in shared-memory tiles (`shaders/attention.wgsl`).
