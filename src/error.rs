@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Clone, Debug, Error)]
 pub enum HearthError {
     #[error("not a GGUF file: magic is {found:?}, expected \"GGUF\"")]
     BadMagic { found: [u8; 4] },
