@@ -303,14 +303,14 @@ impl Llama {
 
 /// The prefill and decode programs (`record(false)`, `record(true)`). Natively on two threads:
 /// most of their time is the driver compiling their pipelines on the calling thread (lavapipe:
-/// 0.27–0.29 s of a 0.37 s load), and the pipeline cache lets a thread wait for one the other
-/// is compiling.
+/// 0.29–0.30 s of a 0.37–0.38 s load; on two threads the load took 0.33–0.34 s), and the
+/// pipeline cache lets a thread wait for one the other is compiling.
 fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>> + Sync) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
     #[cfg(not(target_arch = "wasm32"))]
     return std::thread::scope(|s| {
         let decode = s.spawn(|| record(true));
         let prefill = record(false);
-        let decode = decode.join().map_err(|_| HearthError::Gpu("recording the decode program failed".into()))?;
+        let decode = decode.join().map_err(|_| HearthError::Gpu("the thread recording the decode program panicked".into()))?;
         Ok((prefill?, decode?))
     });
     #[cfg(target_arch = "wasm32")]
@@ -327,7 +327,7 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     // Decode natively on CPU emulations: each block's RMSNorm runs inside the matrix launches
     // that read its output, where a launch costs more than the norm's extra loads. Measured
     // (`hearth bench-kernels`: rows vs rows_norm; 100-step decode A/B): on lavapipe 60
-    // launches fewer per token made decode 3–4% faster (median step 34.2–35.2 vs 34.6–36.1 ms);
+    // launches fewer per token made decode 3–5% faster (median step 32.2–33.1 vs 33.9–34.4 ms);
     // on SwiftShader in Chromium the fused kernels cost 2–9% more per launch and decode went 4%
     // slower (4.45–4.60 vs 4.71–4.83 tok/s), so browsers keep the separate norm launches. The
     // output head (49152 rows) keeps its own: there the extra loads outweigh one launch.
