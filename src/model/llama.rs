@@ -305,15 +305,19 @@ impl Llama {
 /// most of their time is the driver compiling their pipelines on the calling thread (lavapipe:
 /// 0.29–0.30 s of a 0.37–0.38 s load; on two threads the load took 0.33–0.34 s), and the
 /// pipeline cache lets a thread wait for one the other is compiling.
+#[cfg(not(target_arch = "wasm32"))]
 fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>> + Sync) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
-    #[cfg(not(target_arch = "wasm32"))]
-    return std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let decode = s.spawn(|| record(true));
         let prefill = record(false);
         let decode = decode.join().map_err(|_| HearthError::Gpu("the thread recording the decode program panicked".into()))?;
         Ok((prefill?, decode?))
-    });
-    #[cfg(target_arch = "wasm32")]
+    })
+}
+
+/// In browsers one after the other (WebGPU objects stay on their thread).
+#[cfg(target_arch = "wasm32")]
+fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
     Ok((record(false)?, record(true)?))
 }
 
