@@ -15,17 +15,27 @@ struct Invocation {
 #endif
 }
 
-fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
 #ifdef SG8
-    let v = x[i + inv.lane];
-    return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
-                               subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
+// Lane j's quad `a` as quad j of the block, in every lane.
+fn share_block(a: vec4<f32>) -> array<vec4<f32>, 8> {
+    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u));
+}
 #endif
 #ifdef SG4
-    let v = x[i + inv.lane];
-    let u = x[i + 4u + inv.lane];
-    return array<vec4<f32>, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
-                               subgroupBroadcast(u, 0u), subgroupBroadcast(u, 1u), subgroupBroadcast(u, 2u), subgroupBroadcast(u, 3u));
+// Lane j's quads `a`, `b` as quads j and 4 + j of the block, in every lane.
+fn share_block(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 8> {
+    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+                               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u));
+}
+#endif
+
+fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
+#ifdef SG8
+    return share_block(x[i + inv.lane]);
+#endif
+#ifdef SG4
+    return share_block(x[i + inv.lane], x[i + 4u + inv.lane]);
 #endif
 #ifndef SUBGROUPS
     return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
@@ -40,18 +50,13 @@ fn x_block_norm(inv: Invocation, i: u32, g: u32, ss: ptr<function, f32>) -> arra
 #ifdef SG8
     let v = x[i + inv.lane];
     *ss += dot(v, v);
-    let a = v * gamma[g + inv.lane];
-    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-                               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u));
+    return share_block(v * gamma[g + inv.lane]);
 #endif
 #ifdef SG4
     let v = x[i + inv.lane];
     let u = x[i + 4u + inv.lane];
     *ss += dot(v, v) + dot(u, u);
-    let a = v * gamma[g + inv.lane];
-    let b = u * gamma[g + 4u + inv.lane];
-    return array<vec4<f32>, 8>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-                               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u));
+    return share_block(v * gamma[g + inv.lane], u * gamma[g + 4u + inv.lane]);
 #endif
 #ifndef SUBGROUPS
     let v = x_block(inv, i);
