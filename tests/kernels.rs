@@ -43,7 +43,7 @@ fn run(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, out: &wgpu::Buffer, len:
 
 fn run_seq(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, seq_len: u32, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
     let mut enc = ctx.device.create_command_encoder(&Default::default());
-    encode(&mut enc, d, &Step { n_tokens, pos0: 0, seq_len, _pad: 0 });
+    encode(&mut enc, d, &Step { n_tokens, pos0: 0, seq_len, _pad: 0 }).unwrap();
     ctx.queue.submit([enc.finish()]);
     let bytes = pollster::block_on(ctx.read_buffer(out, len as u64 * 4)).unwrap();
     ctx.check().expect("GPU error during the dispatch");
@@ -415,7 +415,7 @@ fn attention_split_rope_matches_cpu() {
             let out = ctx.storage_buffer("out", qd as u64 * 4).unwrap();
             let d = kernels::attention_split_rope(ctx, &step, &buffer(ctx, &qkv), &out, &kb, &vb, &tb, s, rope).unwrap();
             let mut enc = ctx.device.create_command_encoder(&Default::default());
-            encode(&mut enc, &[d], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 });
+            encode(&mut enc, &[d], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 }).unwrap();
             ctx.queue.submit([enc.finish()]);
             let got = pollster::block_on(ctx.read_buffer(&out, qd as u64 * 4)).unwrap();
             ctx.check().expect("GPU error during the dispatch");

@@ -95,7 +95,8 @@ export interface ModelInfo {
    * Text models: milliseconds per load step — `device` (requesting the GPU), `parse`, `tokenizer`,
    * `weights_and_pipelines` (queued on this thread; in browsers it also waits for the GPU process
    * once the upload queue is full) and `gpu_wait` (until the GPU has the weights and has compiled
-   * the pipelines).
+   * the pipelines of the first forward; in browsers the decode pipelines then compile in the
+   * background while the first prompt is prefilled).
    */
   load_phases_ms?: Record<string, number>;
 }

@@ -3,7 +3,9 @@
 //! compute pass.
 
 use super::context::GpuContext;
-use std::sync::Arc;
+use super::pipelines::Pipeline;
+use crate::error::{HearthError, Result};
+use std::sync::{Arc, OnceLock};
 
 /// Values every forward shares (`shaders/common/step.wgsl`).
 #[repr(C)]
@@ -33,20 +35,33 @@ pub enum Grid {
 
 pub struct Dispatch {
     pub label: &'static str,
-    pub pipeline: Arc<wgpu::ComputePipeline>,
-    pub bind_group: wgpu::BindGroup,
+    pipeline: Pipeline,
+    entries: Vec<(u32, wgpu::Buffer)>,
+    /// The compiled pipeline and the bind group, once the pipeline is ready.
+    bound: OnceLock<(Arc<wgpu::ComputePipeline>, wgpu::BindGroup)>,
     pub grid: Grid,
 }
 
 impl Dispatch {
-    pub fn new(ctx: &GpuContext, label: &'static str, pipeline: Arc<wgpu::ComputePipeline>, entries: &[(u32, &wgpu::Buffer)], grid: Grid) -> Dispatch {
+    /// A launch of `pipeline` with `entries` (binding, buffer). Bound now when the pipeline is
+    /// compiled (always, natively); otherwise by `ready`.
+    pub fn new(ctx: &GpuContext, label: &'static str, pipeline: Pipeline, entries: &[(u32, &wgpu::Buffer)], grid: Grid) -> Dispatch {
+        let d = Dispatch { label, pipeline, entries: entries.iter().map(|&(b, buf)| (b, buf.clone())).collect(), bound: OnceLock::new(), grid };
+        if let Some(p) = d.pipeline.ready() {
+            d.bind(ctx, p);
+        }
+        d
+    }
+
+    fn bind(&self, ctx: &GpuContext, pipeline: Arc<wgpu::ComputePipeline>) {
         let layout = pipeline.get_bind_group_layout(0);
-        let entries: Vec<wgpu::BindGroupEntry> = entries
+        let entries: Vec<wgpu::BindGroupEntry> = self
+            .entries
             .iter()
             .map(|(binding, buf)| wgpu::BindGroupEntry { binding: *binding, resource: buf.as_entire_binding() })
             .collect();
-        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout: &layout, entries: &entries });
-        Dispatch { label, pipeline, bind_group, grid }
+        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(self.label), layout: &layout, entries: &entries });
+        let _ = self.bound.set((pipeline, bind_group));
     }
 
     pub fn workgroups(&self, step: &Step) -> [u32; 3] {
@@ -61,16 +76,39 @@ impl Dispatch {
     }
 }
 
-/// Record `dispatches` for a forward described by `step` into one compute pass.
-pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], step: &Step) {
+/// Start compiling the pipelines of `dispatches` that are not compiled yet, in the background
+/// (browsers; natively they are compiled when recorded).
+pub fn start(ctx: &GpuContext, dispatches: &[Dispatch]) {
+    dispatches.iter().filter(|d| d.bound.get().is_none()).for_each(|d| d.pipeline.start(ctx));
+}
+
+/// Wait until every launch of `dispatches` has its pipeline compiled, and bind them (at once
+/// when they are: always natively, and in browsers after the first time).
+pub async fn ready(ctx: &GpuContext, dispatches: &[Dispatch]) -> Result<()> {
+    start(ctx, dispatches);
+    for d in dispatches.iter().filter(|d| d.bound.get().is_none()) {
+        let pipeline = d.pipeline.get(ctx).await?;
+        d.bind(ctx, pipeline);
+    }
+    ctx.check()
+}
+
+/// Record `dispatches` for a forward described by `step` into one compute pass. They must be
+/// `ready`.
+pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], step: &Step) -> Result<()> {
+    if let Some(d) = dispatches.iter().find(|d| d.bound.get().is_none()) {
+        return Err(HearthError::Gpu(format!("launch '{}' was encoded before its pipeline was ready", d.label)));
+    }
     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
     for d in dispatches {
         let [x, y, z] = d.workgroups(step);
+        let Some((pipeline, bind_group)) = d.bound.get() else { continue };
         if x == 0 || y == 0 {
             continue;
         }
-        pass.set_pipeline(&d.pipeline);
-        pass.set_bind_group(0, &d.bind_group, &[]);
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, bind_group, &[]);
         pass.dispatch_workgroups(x, y, z);
     }
+    Ok(())
 }

@@ -26,9 +26,10 @@ pub struct KernelTiming {
 
 /// `launches` back-to-back copies of `d` in one pass, one submit, waited for: ms per launch.
 async fn time(ctx: &GpuContext, d: &Dispatch, step: &Step, launches: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<f64> {
+    super::ready(ctx, std::slice::from_ref(d)).await?;
     let mut enc = ctx.device.create_command_encoder(&Default::default());
     for _ in 0..launches {
-        encode(&mut enc, std::slice::from_ref(d), step);
+        encode(&mut enc, std::slice::from_ref(d), step)?;
     }
     enc.copy_buffer_to_buffer(probe, 0, staging, 0, 4);
     let t = Instant::now();

@@ -13,6 +13,7 @@ pub mod shaders;
 pub mod weights;
 
 pub use context::{GpuContext, GpuOptions};
-pub use dispatch::{encode, Dispatch, Grid, Step};
+pub use dispatch::{encode, ready, Dispatch, Grid, Step};
+pub use pipelines::Pipeline;
 pub use shaders::Defines;
 pub use weights::{GpuMatrix, MatrixShape, PendingUpload, StackPart, Stacked};

@@ -1,6 +1,13 @@
 //! Compute pipelines, compiled once per (shader, defines) and cached for the device's life.
 //! Threads may ask at once (natively a model records its programs in parallel): a pipeline
 //! another thread is compiling is waited for, not compiled twice.
+//!
+//! Kernels take a `Pipeline` handle (`GpuContext::pipeline_handle`). Natively it is compiled
+//! before the handle returns. In browsers it compiles in the background from `Pipeline::start`
+//! on (`createComputePipelineAsync`, off the GPU process's main thread, which meanwhile takes
+//! the weight uploads and runs launches) until `Pipeline::get` waits for it: a model is ready
+//! once the pipelines of its first forward are, and its decode pipelines compile while the
+//! prompt is prefilled (src/wasm/async_pipelines.rs).
 
 use super::context::GpuContext;
 use super::shaders::{preprocess, Defines};
@@ -11,21 +18,123 @@ use std::sync::{Arc, Mutex, OnceLock};
 type Key = (String, Defines);
 
 #[derive(Default)]
-pub struct PipelineCache(Mutex<HashMap<Key, Arc<OnceLock<Result<Arc<wgpu::ComputePipeline>>>>>>);
+pub struct PipelineCache(Mutex<HashMap<Key, Pipeline>>);
 
-impl GpuContext {
-    /// The pipeline of `shader` (entry point `main`) with `defines` (+ `F16` when enabled).
-    pub fn pipeline(&self, shader: &str, defines: Defines) -> Result<Arc<wgpu::ComputePipeline>> {
-        let defines = defines.flag_if(self.f16, "F16");
-        let key = (shader.to_string(), defines.clone());
-        let lock = || self.pipelines.0.lock().unwrap_or_else(|e| e.into_inner());
-        let cell = lock().entry(key.clone()).or_default().clone();
-        let compiled = cell.get_or_init(|| self.compile(shader, &defines)).clone();
+/// A compute pipeline: compiled, or (in browsers) compiling in the background.
+#[derive(Clone)]
+pub struct Pipeline(Arc<Slot>);
+
+struct Slot {
+    /// "shader {defines}", for error messages.
+    what: String,
+    compiled: OnceLock<Result<Arc<wgpu::ComputePipeline>>>,
+    /// Browsers: the preprocessed code until `start`, then the `createComputePipelineAsync`
+    /// promise until `get` takes it.
+    #[cfg(target_arch = "wasm32")]
+    compile: std::cell::RefCell<Compile>,
+}
+
+#[cfg(target_arch = "wasm32")]
+#[derive(Default)]
+enum Compile {
+    #[default]
+    None,
+    Code(String, String),
+    Started(js_sys::Promise),
+}
+
+impl Pipeline {
+    fn new(shader: &str, defines: &Defines) -> Pipeline {
+        Pipeline(Arc::new(Slot {
+            what: format!("{shader} {:?}", defines.0),
+            compiled: OnceLock::new(),
+            #[cfg(target_arch = "wasm32")]
+            compile: Default::default(),
+        }))
+    }
+
+    /// The compiled pipeline, if it is ready (always, natively).
+    pub fn ready(&self) -> Option<Arc<wgpu::ComputePipeline>> {
+        self.0.compiled.get().and_then(|r| r.as_ref().ok()).cloned()
+    }
+
+    /// Start compiling in the background (browsers; natively it is compiled already).
+    pub fn start(&self, ctx: &GpuContext) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut compile = self.0.compile.borrow_mut();
+            if let Compile::Code(shader, code) = &*compile {
+                *compile = Compile::Started(crate::wasm::async_pipelines::start(ctx, shader, code));
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ctx;
+    }
+
+    /// The compiled pipeline, waiting for a background compile to finish (starting it first
+    /// if need be).
+    pub async fn get(&self, ctx: &GpuContext) -> Result<Arc<wgpu::ComputePipeline>> {
+        #[cfg(target_arch = "wasm32")]
+        if self.0.compiled.get().is_none() {
+            self.start(ctx);
+            let compiled = match std::mem::take(&mut *self.0.compile.borrow_mut()) {
+                Compile::Started(p) => crate::wasm::async_pipelines::finish(ctx, &self.0.what, p).await,
+                _ => Err(HearthError::Gpu(format!("compiling {}: no compile under way", self.0.what))),
+            };
+            let _ = self.0.compiled.set(compiled);
+        }
+        let compiled = self.0.compiled.get().cloned().unwrap_or_else(|| Err(HearthError::Gpu(format!("compiling {}: not started", self.0.what))));
         if compiled.is_err() {
-            // Not kept: the next request tries again.
-            lock().remove(&key);
+            // Not kept: the next request for it compiles it again.
+            ctx.forget_pipeline(self);
         }
         compiled
+    }
+}
+
+impl GpuContext {
+    /// The pipeline of `shader` (entry point `main`) with `defines` (+ `F16` when enabled),
+    /// compiled on the calling thread.
+    pub fn pipeline(&self, shader: &str, defines: Defines) -> Result<Arc<wgpu::ComputePipeline>> {
+        let defines = defines.flag_if(self.f16, "F16");
+        let slot = self.slot(shader, &defines);
+        let compiled = slot.0.compiled.get_or_init(|| self.compile(shader, &defines)).clone();
+        if compiled.is_err() {
+            self.forget_pipeline(&slot);
+        }
+        compiled
+    }
+
+    /// `pipeline` as a handle for a kernel launch: natively compiled before it returns; in
+    /// browsers compiled in the background from `Pipeline::start` (or `get`) on. Preprocessing
+    /// errors are reported here.
+    pub fn pipeline_handle(&self, shader: &str, defines: Defines) -> Result<Pipeline> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let defines = defines.flag_if(self.f16, "F16");
+            let slot = self.slot(shader, &defines);
+            if slot.0.compiled.get().is_none() && matches!(*slot.0.compile.borrow(), Compile::None) {
+                let code = preprocess(shader, &defines).map_err(HearthError::Gpu)?;
+                *slot.0.compile.borrow_mut() = Compile::Code(shader.to_string(), code);
+            }
+            Ok(slot)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.pipeline(shader, defines.clone())?;
+            Ok(self.slot(shader, &defines.flag_if(self.f16, "F16")))
+        }
+    }
+
+    /// The cache's slot for (shader, defines), created empty when new.
+    fn slot(&self, shader: &str, defines: &Defines) -> Pipeline {
+        let mut cache = self.pipelines.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry((shader.to_string(), defines.clone())).or_insert_with(|| Pipeline::new(shader, defines)).clone()
+    }
+
+    /// Drop `slot` from the cache (its compile failed).
+    fn forget_pipeline(&self, slot: &Pipeline) {
+        self.pipelines.0.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, p| !Arc::ptr_eq(&p.0, &slot.0));
     }
 
     fn compile(&self, shader: &str, defines: &Defines) -> Result<Arc<wgpu::ComputePipeline>> {

@@ -7,7 +7,7 @@
 
 use crate::error::{HearthError, Result};
 use crate::gpu::kernels::{self, AttentionShape, Pooling};
-use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Step};
+use crate::gpu::{encode, ready, Dispatch, GpuContext, GpuMatrix, Step};
 use crate::gguf::Gguf;
 use crate::quant::{dequantize, quantize, DType};
 use crate::safetensors::SafeTensors;
@@ -361,6 +361,12 @@ impl Bert {
         Ok(Bert { config, options, ctx, capacity, gpu_bytes, ids, lens, step, pooled, staging, program: p, _keep: (layers, keep, word) })
     }
 
+    /// Wait until the program's pipelines are compiled (in browsers they compile in the
+    /// background from load on; natively this returns at once).
+    pub async fn ready(&self) -> Result<()> {
+        ready(&self.ctx, &self.program).await
+    }
+
     /// Embeddings of up to `options.batch` token sequences (each 1..=max_seq_len tokens), in one
     /// forward over the batch padded to its longest sequence.
     pub async fn forward(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
@@ -379,11 +385,12 @@ impl Bert {
         let lens: Vec<u32> = seqs.iter().map(|s| s.len() as u32).collect();
         let step = Step { n_tokens: ids.len() as u32, pos0: 0, seq_len: seq_len as u32, _pad: 0 };
         let ctx = &self.ctx;
+        self.ready().await?;
         ctx.queue.write_buffer(&self.ids, 0, bytemuck::cast_slice(&ids));
         ctx.queue.write_buffer(&self.lens, 0, bytemuck::cast_slice(&lens));
         ctx.queue.write_buffer(&self.step, 0, bytemuck::bytes_of(&step));
         let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("encode") });
-        encode(&mut enc, &self.program, &step);
+        encode(&mut enc, &self.program, &step)?;
         let bytes = (seqs.len() * d * 4) as u64;
         enc.copy_buffer_to_buffer(&self.pooled, 0, &self.staging, 0, bytes);
         ctx.queue.submit([enc.finish()]);

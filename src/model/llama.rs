@@ -16,7 +16,7 @@ use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
 use crate::gguf::Gguf;
 use crate::gpu::kernels::{self, AttentionShape, RopeShape};
-use crate::gpu::{encode, Dispatch, GpuContext, GpuMatrix, Grid, PendingUpload, StackPart, Stacked, Step};
+use crate::gpu::{encode, ready, Dispatch, GpuContext, GpuMatrix, Grid, PendingUpload, StackPart, Stacked, Step};
 use crate::quant::dequantize;
 use std::sync::Arc;
 
@@ -224,9 +224,15 @@ impl Llama {
             head_flops: 2 * c.vocab_size as u64 * d as u64,
             attention_flops_per_position: 4 * c.n_layer as u64 * qd as u64,
         };
+        // The argmax first: in browsers pipelines finish compiling about in the order they
+        // were asked for, and the first forward needs it and the prefill program, not decode's.
+        let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
         let programs = |decode| record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, decode);
         let (prefill, decode) = record_both(programs)?;
-        let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
+        // Browsers: the first forward's pipelines compile while the weights upload (decode's
+        // start once these are done, `ready_to_prefill`).
+        crate::gpu::dispatch::start(&ctx, std::slice::from_ref(&argmax));
+        crate::gpu::dispatch::start(&ctx, &prefill);
         uploads.into_iter().for_each(|u| u.write(&ctx));
         ctx.check()?;
         Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, _blocks: blocks })
@@ -259,6 +265,7 @@ impl Llama {
         }
         let ctx = &self.ctx;
         let s = &self.state;
+        self.ready_for(ids, argmax).await?;
         let (out, staging, bytes) = if argmax { (&s.token, &s.token_staging, 4) } else { (&s.logits, &s.staging, self.config.vocab_size as u64 * 4) };
         let chunks = ids.chunks(self.batch as usize).count();
         for (i, chunk) in ids.chunks(self.batch as usize).enumerate() {
@@ -268,10 +275,10 @@ impl Llama {
             let step = Step { n_tokens: n, pos0: (pos0 + i * self.batch as usize) as u32, seq_len: n, _pad: 0 };
             ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
             let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
-            encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step);
+            encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step)?;
             if i + 1 == chunks {
                 if argmax {
-                    encode(&mut enc, std::slice::from_ref(&self.argmax), &step);
+                    encode(&mut enc, std::slice::from_ref(&self.argmax), &step)?;
                 }
                 enc.copy_buffer_to_buffer(out, 0, staging, 0, bytes);
             }
@@ -283,6 +290,33 @@ impl Llama {
         self.cached = before;
         self.cached.extend_from_slice(ids);
         Ok(raw)
+    }
+
+    /// Wait until the programs a forward of `ids` runs have their pipelines (in browsers they
+    /// compile in the background from load on; natively this returns at once).
+    async fn ready_for(&self, ids: &[u32], argmax: bool) -> Result<()> {
+        let mut chunks = ids.chunks(self.batch as usize);
+        if chunks.clone().any(|c| c.len() > 1) {
+            ready(&self.ctx, &self.prefill).await?;
+        }
+        if chunks.any(|c| c.len() == 1) {
+            ready(&self.ctx, &self.decode).await?;
+        }
+        if argmax {
+            ready(&self.ctx, std::slice::from_ref(&self.argmax)).await?;
+        }
+        Ok(())
+    }
+
+    /// Wait for what a first forward of a prompt needs: the prefill program and the GPU argmax.
+    /// The decode program may still be compiling (browsers); the first decode step waits for it.
+    /// The decode program's own pipelines start compiling once these are done, in the
+    /// background (two cores compiling both sets at once finished neither sooner).
+    pub async fn ready_to_prefill(&self) -> Result<()> {
+        ready(&self.ctx, std::slice::from_ref(&self.argmax)).await?;
+        ready(&self.ctx, &self.prefill).await?;
+        crate::gpu::dispatch::start(&self.ctx, &self.decode);
+        Ok(())
     }
 
     /// Kernel launches in one decode step.
@@ -407,7 +441,7 @@ impl Llama {
         for d in program {
             let t = web_time::Instant::now();
             let mut enc = ctx.device.create_command_encoder(&Default::default());
-            encode(&mut enc, std::slice::from_ref(d), &step);
+            encode(&mut enc, std::slice::from_ref(d), &step)?;
             ctx.queue.submit([enc.finish()]);
             ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
             let ms = t.elapsed().as_secs_f64() * 1e3;

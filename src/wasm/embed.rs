@@ -83,6 +83,7 @@ impl EmbedEngine {
             let files = ModelFiles { config: &config, weights: &weights, tokenizer: &tokenizer, sentence_bert_config: sbert.as_deref(), pooling_config: pooling.as_deref() };
             (Embedder::load(ctx.clone(), &files, bert, explicit_pooling).map_err(js_error)?, quant_name)
         };
+        embedder.bert.ready().await.map_err(js_error)?;
         ctx.wait_idle().await.map_err(js_error)?;
         let b = &embedder.bert;
         let info = Info {

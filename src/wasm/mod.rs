@@ -9,6 +9,7 @@
 //! traps, and the TypeScript layer turns the trap into an `InternalError` carrying that message.
 
 mod embed;
+pub(crate) mod async_pipelines;
 pub(crate) mod subgroups;
 mod text;
 

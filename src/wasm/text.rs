@@ -161,8 +161,11 @@ impl TextEngine {
         drop(g);
         let file_bytes = file.len() as u64;
         drop(file);
-        // Ready means the weights are on the GPU (and a failed upload is reported now).
+        // Ready means the first forward's pipelines are compiled and the weights are on the GPU
+        // (a failed upload is reported now). The decode pipelines may still be compiling: the
+        // GPU process does that off its main thread while the prompt is prefilled.
         let t = web_time::Instant::now();
+        model.llama.ready_to_prefill().await.map_err(js_error)?;
         ctx.wait_idle().await.map_err(js_error)?;
         let p = model.load_phases;
         let load_phases_ms = serde_json::json!({ "device": device_ms, "parse": p.parse, "tokenizer": p.tokenizer, "weights_and_pipelines": p.weights_and_pipelines, "gpu_wait": ms(t) });

@@ -258,6 +258,39 @@ test("token-id prompts, ignore_eos and the adapter's measured limits (what the b
   log(`limits in Chromium: read ${out.limits.read_gbps.toFixed(3)} GB/s, FMA ${out.limits.fma_gflops.toFixed(2)} GFLOP/s`);
 });
 
+test("kernels compile in the background: createComputePipelineAsync only, the first forward's before decode's", async () => {
+  const en = llmCase("en_simple");
+  const out = await inPage(async ({ Hearth }, { smollm }) => {
+    const P = GPUDevice.prototype;
+    const [async0, sync0] = [P.createComputePipelineAsync, P.createComputePipeline];
+    const asyncLabels = [], syncLabels = [];
+    P.createComputePipelineAsync = function (d) {
+      asyncLabels.push(d.label);
+      return async0.call(this, d);
+    };
+    P.createComputePipeline = function (d) {
+      syncLabels.push(d.label);
+      return sync0.call(this, d);
+    };
+    try {
+      const m = await Hearth.load(smollm, { cache: false, worker: false });
+      const r = await m.completions.create({ prompt: "The capital of France is", max_tokens: 4 });
+      await m.dispose();
+      return { asyncLabels, syncLabels, ids: r.choices[0].token_ids };
+    } finally {
+      Object.assign(P, { createComputePipelineAsync: async0, createComputePipeline: sync0 });
+    }
+  }, { smollm: SMOLLM });
+  assert.equal(out.thrown, undefined, JSON.stringify(out.thrown));
+  assert.deepEqual(out.ids, en.greedy_ids.slice(0, 4), "the adopted pipelines give the golden continuation");
+  assert.deepEqual(out.syncLabels, [], "no kernel is compiled on the GPU process's main thread");
+  const at = (label) => out.asyncLabels.indexOf(label);
+  for (const first of ["embed.wgsl", "matmul_rows.wgsl", "attention_rows.wgsl", "argmax.wgsl"]) {
+    assert.ok(at(first) >= 0 && at(first) < at("attention_split.wgsl"), `${first} is asked for before decode's attention: ${out.asyncLabels}`);
+  }
+  log(`kernels compiled asynchronously, in order: ${out.asyncLabels.join(", ")}`);
+});
+
 test("without WebGPU, loading fails with WebGPUUnavailable and says what is needed", async () => {
   const plain = await launch({ webgpu: false });
   try {

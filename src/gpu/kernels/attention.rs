@@ -31,7 +31,7 @@ pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, o
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
     // K and V rows shared across the subgroup (written out for 64-wide heads: SmolLM2's).
     let defines = if s.head_dim == 64 { ctx.subgroup_defines(defines) } else { defines };
-    let p = ctx.pipeline("attention_rows.wgsl", defines)?;
+    let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
 }
 
@@ -112,7 +112,7 @@ fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &w
     let defines = defines.flag_if(s.head_dim == 64, "HD64").flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
     // A workgroup of one subgroup merges its partial results with subgroup operations.
     let defines = if ctx.simd_subgroup() == Some(wg) { ctx.subgroup_defines(defines) } else { defines };
-    let p = ctx.pipeline("attention_split.wgsl", defines.flag_if(rope_table.is_some(), "ROPE_IN"))?;
+    let p = ctx.pipeline_handle("attention_split.wgsl", defines.flag_if(rope_table.is_some(), "ROPE_IN"))?;
     let mut entries = vec![(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)];
     entries.extend(rope_table.map(|t| (8, t)));
     Ok(Dispatch::new(ctx, "attention", p, &entries, Grid::PerToken(s.heads / qpw)))
@@ -122,7 +122,7 @@ fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &w
 pub fn attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
-    let p = ctx.pipeline("attention.wgsl", defines)?;
+    let p = ctx.pipeline_handle("attention.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
 }
 
@@ -138,7 +138,7 @@ pub fn encoder_attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer
 pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
-    let p = ctx.pipeline("attention.wgsl", defines)?;
+    let p = ctx.pipeline_handle("attention.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::PerToken(s.heads)))
 }
 
@@ -146,7 +146,7 @@ pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::
 pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
-    let p = ctx.pipeline("attention_rows.wgsl", defines)?;
+    let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
 }
 

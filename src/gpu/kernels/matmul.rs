@@ -36,7 +36,7 @@ fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &Gpu
     if shader.ends_with("_rows.wgsl") {
         defines = ctx.subgroup_defines(defines);
     }
-    let p = ctx.pipeline(shader, defines)?;
+    let p = ctx.pipeline_handle(shader, defines)?;
     let shape = w.shape(accumulate, swiglu).buffer(ctx);
     let mut entries = head.to_vec();
     entries.extend(w.bindings(&shape));

@@ -26,11 +26,11 @@ impl Pooling {
 
 #[allow(clippy::too_many_arguments)]
 pub fn pool(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer, lens: &wgpu::Buffer, width: u32, mode: Pooling, normalize: bool) -> Result<Dispatch> {
-    let p = ctx.pipeline("pool.wgsl", Defines::default().u32("D", width).flag(mode.define()).flag_if(normalize, "NORMALIZE"))?;
+    let p = ctx.pipeline_handle("pool.wgsl", Defines::default().u32("D", width).flag(mode.define()).flag_if(normalize, "NORMALIZE"))?;
     Ok(Dispatch::new(ctx, "pool", p, &[(1, step), (2, x), (3, out), (8, lens)], Grid::PerSequence))
 }
 
 pub fn add_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, table: &wgpu::Buffer, width: u32) -> Result<Dispatch> {
-    let p = ctx.pipeline("add_rows.wgsl", Defines::default().u32("W", width))?;
+    let p = ctx.pipeline_handle("add_rows.wgsl", Defines::default().u32("W", width))?;
     Ok(Dispatch::new(ctx, "add_rows", p, &[(1, step), (3, x), (6, table)], Grid::PerToken(width.div_ceil(64))))
 }

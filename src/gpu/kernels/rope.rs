@@ -45,7 +45,7 @@ pub fn rope_qkv(ctx: &GpuContext, step: &wgpu::Buffer, qkv: &wgpu::Buffer, q_rot
         .u32("HD", shape.head_dim)
         .u32("N_ROT", shape.n_rot)
         .flag_if(shape.mode == RopeMode::Neox, "NEOX");
-    let p = ctx.pipeline("rope_qkv.wgsl", defines)?;
+    let p = ctx.pipeline_handle("rope_qkv.wgsl", defines)?;
     let x = ((shape.heads + 2 * kv_heads) * shape.head_dim / 2).div_ceil(64);
     let entries = [(1, step), (2, qkv), (3, q_rot), (5, k_cache), (6, table), (8, v_cache)];
     Ok(Dispatch::new(ctx, "rope_qkv", p, &entries, Grid::PerToken(x)))
@@ -58,7 +58,7 @@ pub fn rope(ctx: &GpuContext, step: &wgpu::Buffer, src: &wgpu::Buffer, dst: &wgp
         .u32("N_ROT", shape.n_rot)
         .flag_if(shape.mode == RopeMode::Neox, "NEOX")
         .flag_if(to_cache, "TO_CACHE");
-    let p = ctx.pipeline("rope.wgsl", defines)?;
+    let p = ctx.pipeline_handle("rope.wgsl", defines)?;
     let x = (shape.heads * shape.head_dim / 2).div_ceil(64);
     Ok(Dispatch::new(ctx, "rope", p, &[(1, step), (2, src), (3, dst), (6, table)], Grid::PerToken(x)))
 }
