@@ -71,7 +71,7 @@ if (native?.overhead) notes.push(`Per-token fixed cost (generated 2-layer model,
 if (native?.decode_step_ms) notes.push(`SmolLM2 decode step at 128 cached tokens (native): ${fmt(native.decode_step_ms.logits_readback_ms, 1)} ms reading back all logits, ${fmt(native.decode_step_ms.gpu_argmax_ms, 1)} ms with the greedy pick on the GPU`);
 const phases = (p) => Object.entries(p).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(", ");
 if (native?.load_phases_ms) notes.push(`Native load phases (ms): ${phases(native.load_phases_ms)}`);
-if (browser?.load_phases_ms) notes.push(`Chromium load phases (ms; gpu_wait = the GPU process uploading the weights and compiling the pipelines): ${phases(browser.load_phases_ms)}`);
+if (browser?.load_phases_ms) notes.push(`Chromium load phases (ms; gpu_wait = the GPU process uploading the weights and compiling the first forward's pipelines): ${phases(browser.load_phases_ms)}`);
 const machine = [native && `native adapter ${native.adapter.name} (${native.adapter.driver_info})`, browser && `browser ${browser.chromium ? `Chromium ${browser.chromium}` : ""} adapter ${browser.adapter.name}`].filter(Boolean).join("; ");
 notes.push(`Machine: ${machine}. Figures from one run each (shared 2-core machine: compare ratios within a run).`);
 lines.push(...notes.map((n) => `- ${n}`), "");
