@@ -29,7 +29,7 @@ struct Slot {
     what: String,
     compiled: OnceLock<Result<Arc<wgpu::ComputePipeline>>>,
     /// Browsers: the preprocessed code until `start`, then the `createComputePipelineAsync`
-    /// promise until `get` takes it.
+    /// promise until `get` has the pipeline.
     #[cfg(target_arch = "wasm32")]
     compile: std::cell::RefCell<Compile>,
 }
@@ -77,11 +77,19 @@ impl Pipeline {
         #[cfg(target_arch = "wasm32")]
         if self.0.compiled.get().is_none() {
             self.start(ctx);
-            let compiled = match std::mem::take(&mut *self.0.compile.borrow_mut()) {
-                Compile::Started(p) => crate::wasm::async_pipelines::finish(ctx, &self.0.what, p).await,
-                _ => Err(HearthError::Gpu(format!("compiling {}: no compile under way", self.0.what))),
+            // The promise stays in the slot while it is awaited (no borrow is held across the
+            // await), so a second caller awaits the same compile.
+            let started = match &*self.0.compile.borrow() {
+                Compile::Started(p) => Some(p.clone()),
+                _ => None,
             };
-            let _ = self.0.compiled.set(compiled);
+            let compiled = match started {
+                Some(p) => crate::wasm::async_pipelines::finish(ctx, &self.0.what, p).await,
+                None => Err(HearthError::Gpu(format!("compiling {}: no compile under way", self.0.what))),
+            };
+            if self.0.compiled.set(compiled).is_ok() {
+                *self.0.compile.borrow_mut() = Compile::None;
+            }
         }
         let compiled = self.0.compiled.get().cloned().unwrap_or_else(|| Err(HearthError::Gpu(format!("compiling {}: not started", self.0.what))));
         if compiled.is_err() {

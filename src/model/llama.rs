@@ -224,13 +224,12 @@ impl Llama {
             head_flops: 2 * c.vocab_size as u64 * d as u64,
             attention_flops_per_position: 4 * c.n_layer as u64 * qd as u64,
         };
-        // The argmax first: in browsers pipelines finish compiling about in the order they
-        // were asked for, and the first forward needs it and the prefill program, not decode's.
         let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
         let programs = |decode| record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, decode);
         let (prefill, decode) = record_both(programs)?;
-        // Browsers: the first forward's pipelines compile while the weights upload (decode's
-        // start once these are done, `ready_to_prefill`).
+        // Browsers: the first forward's pipelines compile while the weights upload, in the
+        // order started (they finish about in that order); decode's start once these are done
+        // (`ready_to_prefill`).
         crate::gpu::dispatch::start(&ctx, std::slice::from_ref(&argmax));
         crate::gpu::dispatch::start(&ctx, &prefill);
         uploads.into_iter().for_each(|u| u.write(&ctx));
