@@ -60,9 +60,18 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
 /// Runs `f` with shader-f16 on and off, and without subgroups (the plain-load fallback of the
 /// kernels that share loads across a subgroup).
 fn both_modes(f: impl Fn(&GpuContext)) {
-    for options in [GpuOptions::default(), GpuOptions { no_f16: true, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true }] {
+    for options in [GpuOptions::default(), GpuOptions { no_f16: true, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, ..Default::default() }] {
         f(&common::gpu_with(&options));
     }
+}
+
+/// `both_modes`, then once more with block formats in GGUF's row order, the layout real GPUs get
+/// (CPU emulations, where tests run, tile them: `quant::BlockOrder`).
+fn weight_modes(f: impl Fn(&GpuContext)) {
+    both_modes(&f);
+    let ctx = common::gpu_with(&GpuOptions { untiled_weights: true, ..Default::default() });
+    assert!(!ctx.tiled_weights);
+    f(&ctx);
 }
 
 fn matrix(ctx: &GpuContext, rng: &mut Rng, dtype: DType, rows: usize, cols: usize) -> (GpuMatrix, Vec<f32>) {
@@ -73,7 +82,7 @@ fn matrix(ctx: &GpuContext, rng: &mut Rng, dtype: DType, rows: usize, cols: usiz
 
 #[test]
 fn embed_dequantizes_bit_for_bit() {
-    both_modes(|ctx| {
+    weight_modes(|ctx| {
         let mut rng = Rng(7);
         for dtype in DType::ALL {
             for (rows, cols) in [(1, 32), (7, 96), (5, 4128)] {
@@ -102,7 +111,7 @@ fn matvec_and_matmul_match_cpu() {
     if with.adapter_info.name.contains("llvmpipe") {
         assert_eq!(with.simd_subgroup(), Some(8), "lavapipe has subgroups of 8: the broadcast paths must be the ones tested");
     }
-    both_modes(|ctx| {
+    weight_modes(|ctx| {
         let mut rng = Rng(11);
         for dtype in DType::ALL {
             for (n, k, t) in [(1, 32, 1), (7, 96, 7), (33, 4128, 3), (70, 64, 33), (5, 36, 2)] {
@@ -169,7 +178,7 @@ fn rms_norm_matches_cpu() {
 /// cpu::matmul, every format, with and without accumulation.
 #[test]
 fn matvec_norm_matches_cpu() {
-    both_modes(|ctx| {
+    weight_modes(|ctx| {
         let mut rng = Rng(29);
         let eps = 1e-5;
         for dtype in DType::ALL {
@@ -282,7 +291,7 @@ fn swiglu_matches_cpu() {
 /// when formats differ, parts writing their column ranges of one activation row.
 #[test]
 fn stacked_projections_match_cpu() {
-    both_modes(|ctx| {
+    weight_modes(|ctx| {
         let mut rng = Rng(23);
         for (f, k, t) in [(6, 64, 1), (70, 96, 5), (36, 32, 1)] {
             let gate_raw = quantize(DType::Q4_1, &rng.vec(f * k, 1.0));
@@ -481,26 +490,31 @@ fn every_shader_variant_validates() {
     for f16 in [false, true] {
         let base = || Defines::default().flag_if(f16, "F16");
         for dtype in DType::ALL {
-            for bias in [false, true] {
-                let d = hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(bias, "BIAS");
-                for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
-                    variants.push((shader, d.clone()));
-                    if dtype == DType::F16 {
-                        variants.push((shader, d.clone().flag("W_F16_ALIGNED")));
+            let tilings: &[bool] = if dtype.is_quantized() { &[false, true] } else { &[false] };
+            for &tiled in tilings {
+                for bias in [false, true] {
+                    let d = hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(bias, "BIAS").flag_if(tiled, "W_TILED");
+                    for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
+                        variants.push((shader, d.clone()));
+                        if dtype == DType::F16 {
+                            variants.push((shader, d.clone().flag("W_F16_ALIGNED")));
+                        }
                     }
-                }
-                for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
+                    for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
+                        for sg in [4, 8] {
+                            variants.push((shader, subgroups(d.clone(), sg)));
+                        }
+                    }
+                    let norm = d.clone().flag("NORM").f32("EPS", 1e-5);
+                    variants.push(("matvec_rows.wgsl", norm.clone()));
                     for sg in [4, 8] {
-                        variants.push((shader, subgroups(d.clone(), sg)));
+                        variants.push(("matvec_rows.wgsl", subgroups(norm.clone(), sg)));
                     }
-                }
-                let norm = d.clone().flag("NORM").f32("EPS", 1e-5);
-                variants.push(("matvec_rows.wgsl", norm.clone()));
-                for sg in [4, 8] {
-                    variants.push(("matvec_rows.wgsl", subgroups(norm.clone(), sg)));
                 }
             }
-            variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16")));
+            for &tiled in tilings {
+                variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(tiled, "W_TILED")));
+            }
         }
         for last in [false, true] {
             variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW")));

@@ -3,7 +3,8 @@
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
 // `w_block_dot(row, b, xq)` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
-// Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`), and
+// Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`),
+// W_TILED for block formats stored in tiles of 32 rows (`block_index`), and
 // W_F16_ALIGNED for F16 rows of a multiple of 8 values (whole 16-byte loads);
 // the shape is `mat` (common/matrix_shape.wgsl; the row length is a multiple of 32 for block
 // formats, of 4 otherwise).
@@ -23,6 +24,19 @@ fn scale_at(i: u32) -> f32 {
     return f32(w_scales[i]);
 #else
     return unpack2x16float(w_scales[i >> 1u])[i & 1u];
+#endif
+}
+#endif
+
+#ifdef W_QUANTIZED
+// Where block b of `row` is stored (its scale's index; its payload's, in blocks): row by row as
+// in GGUF, or with W_TILED (quant::BlockOrder::Tiles) in tiles of 32 rows stored block column
+// by block column, so the 32 rows of a workgroup's rows kernel read one contiguous run.
+fn block_index(row: u32, b: u32) -> u32 {
+#ifdef W_TILED
+    return ((row >> 5u) * mat.blocks + b) * 32u + (row & 31u);
+#else
+    return row * mat.blocks + b;
 #endif
 }
 #endif
@@ -64,16 +78,16 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
     return bitcast<vec4<f32>>(vec4<u32>(a << 16u, a & 0xffff0000u, b << 16u, b & 0xffff0000u));
 #endif
 #ifdef W_Q8_0
-    let blk = row * mat.blocks + q / 8u;
+    let blk = block_index(row, q / 8u);
     return scale_at(blk) * i8x4(w_word(blk * 8u + q % 8u));
 #endif
 #ifdef W_Q4_0
-    let blk = row * mat.blocks + q / 8u;
+    let blk = block_index(row, q / 8u);
     let j = q % 8u;
     return scale_at(blk) * (nibbles(w_word(blk * 4u + j % 4u), j / 4u) - 8.0);
 #endif
 #ifdef W_Q4_1
-    let blk = row * mat.blocks + q / 8u;
+    let blk = block_index(row, q / 8u);
     let j = q % 8u;
     return scale_at(2u * blk) * nibbles(w_word(blk * 4u + j % 4u), j / 4u) + scale_at(2u * blk + 1u);
 #endif
@@ -90,7 +104,7 @@ fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> vec2<f32> {
 
 fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 #ifdef W_Q8_0
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
     let s = dot(i8x4(lo.x), xq[0]) + dot(i8x4(lo.y), xq[1]) + dot(i8x4(lo.z), xq[2]) + dot(i8x4(lo.w), xq[3])
@@ -98,12 +112,12 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
     return scale_at(blk) * s;
 #endif
 #ifdef W_Q4_0
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let qx = q4_dot(w_data[blk], xq);
     return scale_at(blk) * (qx.x - 8.0 * qx.y);
 #endif
 #ifdef W_Q4_1
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let qx = q4_dot(w_data[blk], xq);
     return scale_at(2u * blk) * qx.x + scale_at(2u * blk + 1u) * qx.y;
 #endif
@@ -118,7 +132,7 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 // reuse one dequantized block across several tokens.
 fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #ifdef W_Q8_0
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let d = scale_at(blk);
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
@@ -126,14 +140,14 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
                                d * i8x4(hi.x), d * i8x4(hi.y), d * i8x4(hi.z), d * i8x4(hi.w));
 #endif
 #ifdef W_Q4_0
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let d = scale_at(blk);
     let w = w_data[blk];
     return array<vec4<f32>, 8>(d * (nibbles(w.x, 0u) - 8.0), d * (nibbles(w.y, 0u) - 8.0), d * (nibbles(w.z, 0u) - 8.0), d * (nibbles(w.w, 0u) - 8.0),
                                d * (nibbles(w.x, 1u) - 8.0), d * (nibbles(w.y, 1u) - 8.0), d * (nibbles(w.z, 1u) - 8.0), d * (nibbles(w.w, 1u) - 8.0));
 #endif
 #ifdef W_Q4_1
-    let blk = row * mat.blocks + b;
+    let blk = block_index(row, b);
     let d = scale_at(2u * blk);
     let m = scale_at(2u * blk + 1u);
     let w = w_data[blk];

@@ -13,6 +13,9 @@ pub struct GpuOptions {
     pub no_f16: bool,
     /// Never use subgroup operations, even when the adapter has them.
     pub no_subgroups: bool,
+    /// Keep block-format weights in GGUF's row order on CPU emulations too, where they are
+    /// otherwise stored in 32-row tiles (`quant::BlockOrder`): the layout real GPUs get.
+    pub untiled_weights: bool,
 }
 
 pub struct GpuContext {
@@ -24,6 +27,9 @@ pub struct GpuContext {
     pub f16: bool,
     /// Whether the device has subgroup operations (`enable subgroups;`).
     pub subgroups: bool,
+    /// Whether block-format weights are stored in tiles of 32 rows (`quant::BlockOrder::Tiles`):
+    /// on CPU emulations, whose rows kernels stream them fastest that way.
+    pub tiled_weights: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
@@ -81,6 +87,7 @@ impl GpuContext {
                 *l = Some(format!("{reason:?}: {msg}"));
             }
         });
+        let tiled_weights = adapter_info.device_type == wgpu::DeviceType::Cpu && !options.untiled_weights;
         Ok(Arc::new(GpuContext {
             device,
             queue,
@@ -88,6 +95,7 @@ impl GpuContext {
             limits,
             f16,
             subgroups,
+            tiled_weights,
             errors,
             lost,
             pipelines: Default::default(),

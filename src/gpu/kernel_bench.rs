@@ -26,10 +26,15 @@ pub struct KernelTiming {
 
 /// `launches` back-to-back copies of `d` in one pass, one submit, waited for: ms per launch.
 async fn time(ctx: &GpuContext, d: &Dispatch, step: &Step, launches: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<f64> {
-    super::ready(ctx, std::slice::from_ref(d)).await?;
+    time_all(ctx, std::slice::from_ref(d), step, launches, probe, staging).await
+}
+
+/// `time` for a sequence of launches: ms per run of all of `ds`.
+async fn time_all(ctx: &GpuContext, ds: &[Dispatch], step: &Step, launches: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<f64> {
+    super::ready(ctx, ds).await?;
     let mut enc = ctx.device.create_command_encoder(&Default::default());
     for _ in 0..launches {
-        encode(&mut enc, std::slice::from_ref(d), step)?;
+        encode(&mut enc, ds, step)?;
     }
     enc.copy_buffer_to_buffer(probe, 0, staging, 0, 4);
     let t = Instant::now();
@@ -53,6 +58,39 @@ async fn time_variants(ctx: &GpuContext, variants: &[(&'static str, Dispatch)], 
         }
     }
     Ok(times.into_iter().map(median).collect())
+}
+
+/// Decode's matrix launches of a whole SmolLM2-135M forward, as `Llama` records them on CPU
+/// emulations (RMSNorm fused into q|k|v and gate|up, SwiGLU into gate|up, residual adds into o
+/// and down), over 30 layers of distinct random Q4_1 matrices (66 MB, more than any cache):
+/// what decode streams per token apart from attention and the head. Median ms per forward;
+/// rate = GB/s of weights read.
+async fn decode_matvecs(ctx: &GpuContext, reps: usize, random: &mut impl FnMut(usize) -> Vec<f32>, step_buf: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<KernelTiming> {
+    let (d, f, qkv, layers) = (576u64, 1536u64, 960u64, 30);
+    let x = ctx.storage_buffer_init("bench.x", bytemuck::cast_slice(&random(f as usize)))?;
+    let gamma = ctx.storage_buffer_init("bench.gamma", bytemuck::cast_slice(&random(d as usize)))?;
+    let (q, act) = (ctx.storage_buffer("bench.q", qkv * 4)?, ctx.storage_buffer("bench.act", f * 4)?);
+    let norm = kernels::Norm { gamma: &gamma, eps: 1e-5 };
+    let matrix = |random: &mut dyn FnMut(usize) -> Vec<f32>, rows: u64, cols: u64| GpuMatrix::upload(ctx, "bench.w", DType::Q4_1, rows, cols, &quantize(DType::Q4_1, &random((rows * cols) as usize)));
+    let (mut ds, mut bytes) = (Vec::new(), 0u64);
+    for _ in 0..layers {
+        let [w_qkv, w_o, w_gate_up, w_down] = [(qkv, d), (d, d), (2 * f, d), (d, f)].map(|(r, c)| matrix(random, r, c));
+        let (w_qkv, w_o, w_gate_up, w_down) = (w_qkv?, w_o?, w_gate_up?, w_down?);
+        ds.push(kernels::matvec_norm(ctx, &x, &q, &w_qkv, norm, false)?);
+        ds.push(kernels::matvec_rows(ctx, &q, &x, &w_o, None, true)?);
+        ds.push(kernels::matvec_swiglu_norm(ctx, &x, &act, &w_gate_up, norm)?);
+        ds.push(kernels::matvec_rows(ctx, &act, &x, &w_down, None, true)?);
+        bytes += [&w_qkv, &w_o, &w_gate_up, &w_down].iter().map(|w| w.bytes).sum::<u64>();
+    }
+    let step = Step { n_tokens: 1, pos0: 0, seq_len: 1, _pad: 0 };
+    ctx.queue.write_buffer(step_buf, 0, bytemuck::bytes_of(&step));
+    time_all(ctx, &ds, &step, 1, &x, staging).await?;
+    let mut times = Vec::new();
+    for _ in 0..reps.max(1) {
+        times.push(time_all(ctx, &ds, &step, 1, &x, staging).await?);
+    }
+    let ms = median(times);
+    Ok(KernelTiming { kernel: "decode_matvecs", variant: "rows", dtype: "Q4_1".into(), rows: ds.len() as u32, cols: d as u32, tokens: 1, ms, rate: bytes as f64 / ms / 1e6 })
 }
 
 /// Time every variant `reps` times (interleaved) on SmolLM2-135M's matrix shapes.
@@ -98,6 +136,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
             }
         }
     }
+    out.push(decode_matvecs(ctx, reps, &mut random, &step_buf, &staging).await?);
     // Attention with SmolLM2-135M's heads (9 query, 3 KV, dim 64): decode at two cache lengths,
     // and a prefill of `tokens` tokens.
     let shape = kernels::AttentionShape { heads: 9, kv_heads: 3, head_dim: 64, scale: 0.125 };

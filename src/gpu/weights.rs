@@ -4,7 +4,7 @@
 use super::context::GpuContext;
 use super::shaders::Defines;
 use crate::error::{HearthError, Result};
-use crate::quant::{DType, GpuLayout};
+use crate::quant::{BlockOrder, DType, GpuLayout};
 
 pub struct GpuMatrix {
     pub name: String,
@@ -16,6 +16,8 @@ pub struct GpuMatrix {
     pub data: wgpu::Buffer,
     pub scales: wgpu::Buffer,
     pub bytes: u64,
+    /// The order of a block format's blocks (`GpuContext::tiled_weights`).
+    pub order: BlockOrder,
     /// `Some((stride, offset))`: the kernels write y[t·stride + offset + n], a column range of
     /// wider rows (one part of a `Stacked` projection whose formats differ).
     pub out_columns: Option<(u32, u32)>,
@@ -50,18 +52,22 @@ impl GpuMatrix {
         if len as u64 != expected {
             return Err(HearthError::Malformed(format!("tensor '{name}' has {len} bytes, expected {expected} for {rows} × {cols} {dtype:?}")));
         }
-        let (data_words, scale_words) = GpuLayout::words(dtype, len);
+        let order = if dtype.is_quantized() && ctx.tiled_weights { BlockOrder::Tiles { rows: rows as usize, cols: cols as usize } } else { BlockOrder::Rows };
+        let (data_words, scale_words) = GpuLayout::words(dtype, len, order);
         let data = ctx.storage_buffer(name, data_words as u64 * 4)?;
         let scales = ctx.storage_buffer(&format!("{name}.scales"), scale_words as u64 * 4)?;
         let bytes = (data_words + scale_words) as u64 * 4;
-        let pending = PendingUpload { data: data.clone(), scales: scales.clone(), dtype, raw };
-        Ok((GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes, out_columns: None }, pending))
+        let pending = PendingUpload { data: data.clone(), scales: scales.clone(), dtype, order, raw };
+        Ok((GpuMatrix { name: name.to_string(), dtype, rows: rows as u32, cols: cols as u32, data, scales, bytes, order, out_columns: None }, pending))
     }
 
-    /// The defines `common/weights.wgsl` needs for this matrix: its format, and for F16 whether
-    /// rows start 16-byte aligned (the shape is a per-dispatch value, `shape`).
+    /// The defines `common/weights.wgsl` needs for this matrix: its format, whether its blocks
+    /// are tiled, and for F16 whether rows start 16-byte aligned (the shape is a per-dispatch
+    /// value, `shape`).
     pub fn defines(&self) -> Defines {
-        weight_defines(self.dtype).flag_if(self.dtype == DType::F16 && self.cols % 8 == 0, "W_F16_ALIGNED")
+        weight_defines(self.dtype)
+            .flag_if(self.dtype == DType::F16 && self.cols % 8 == 0, "W_F16_ALIGNED")
+            .flag_if(matches!(self.order, BlockOrder::Tiles { .. }), "W_TILED")
     }
 
     /// This matrix's launch shape (`shaders/common/matrix_shape.wgsl`): `accumulate` adds into y
@@ -118,6 +124,7 @@ pub struct PendingUpload<'a> {
     data: wgpu::Buffer,
     scales: wgpu::Buffer,
     dtype: DType,
+    order: BlockOrder,
     /// Row-wise parts, concatenated (a `Stacked::One` has several).
     raw: Vec<&'a [u8]>,
 }
@@ -126,8 +133,8 @@ impl PendingUpload<'_> {
     /// Transcode to the GPU layout and queue the writes.
     pub fn write(self, ctx: &GpuContext) {
         let layout = match self.raw.as_slice() {
-            [one] => GpuLayout::from_raw(self.dtype, one),
-            parts => GpuLayout::from_raw(self.dtype, &parts.concat()),
+            [one] => GpuLayout::from_raw(self.dtype, one, self.order),
+            parts => GpuLayout::from_raw(self.dtype, &parts.concat(), self.order),
         };
         ctx.queue.write_buffer(&self.data, 0, bytemuck::cast_slice(&layout.data));
         ctx.queue.write_buffer(&self.scales, 0, bytemuck::cast_slice(&layout.scales));

@@ -45,24 +45,70 @@ fn words(bytes: &[u8]) -> Vec<u32> {
     pad(w)
 }
 
+/// The order of a block format's blocks in `data` and `scales`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockOrder {
+    /// As in GGUF: row by row, each row's blocks left to right.
+    Rows,
+    /// Tiles of `TILE_ROWS` rows, each stored block column by block column: block b of rows
+    /// 32t .. 32t+32 are 32 consecutive blocks. The rows kernels (one invocation per 4 rows, 8
+    /// per workgroup) then read one contiguous run per tile instead of 32 short row streams:
+    /// the order CPU emulations stream fastest. The last tile is padded with zero blocks.
+    Tiles { rows: usize, cols: usize },
+}
+
+/// Rows per tile of `BlockOrder::Tiles` (shaders/common/weights.wgsl `block_index`).
+pub const TILE_ROWS: usize = 32;
+
+impl BlockOrder {
+    /// Blocks stored for `raw_len` bytes of `dtype` (with the padding of the last tile).
+    fn blocks(self, dtype: DType, raw_len: usize) -> usize {
+        match self {
+            BlockOrder::Rows => raw_len / dtype.block_bytes(),
+            BlockOrder::Tiles { rows, cols } => rows.next_multiple_of(TILE_ROWS) * (cols / dtype.block_len()),
+        }
+    }
+}
+
+/// The blocks of `raw` (whole blocks of `dtype` in GGUF's row order) in `order`.
+fn ordered_blocks(dtype: DType, raw: &[u8], order: BlockOrder) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+    const ZERO: [u8; 64] = [0; 64];
+    let bb = dtype.block_bytes();
+    match order {
+        BlockOrder::Rows => Box::new(raw.chunks_exact(bb)),
+        BlockOrder::Tiles { rows, cols } => {
+            let per_row = cols / dtype.block_len();
+            let tiles = rows.div_ceil(TILE_ROWS);
+            Box::new((0..tiles).flat_map(move |t| {
+                (0..per_row).flat_map(move |b| {
+                    (t * TILE_ROWS..(t + 1) * TILE_ROWS).map(move |row| if row < rows { &raw[(row * per_row + b) * bb..][..bb] } else { &ZERO[..bb] })
+                })
+            }))
+        }
+    }
+}
+
 impl GpuLayout {
     /// Transcode `raw` (whole blocks of `dtype`, as stored in GGUF) into the GPU layout, in one
-    /// pass straight into words (this runs over every weight at load).
-    pub fn from_raw(dtype: DType, raw: &[u8]) -> GpuLayout {
-        let bb = dtype.block_bytes();
-        let blocks = raw.len() / bb;
+    /// pass straight into words (this runs over every weight at load). `order` applies to the
+    /// block formats; F32/F16/BF16 always stay row by row.
+    pub fn from_raw(dtype: DType, raw: &[u8], order: BlockOrder) -> GpuLayout {
+        let blocks = order.blocks(dtype, raw.len());
         match dtype {
             DType::F32 | DType::F16 | DType::BF16 => GpuLayout { data: words(raw), scales: vec![0] },
             DType::Q8_0 | DType::Q4_0 => {
                 // f16 d (2 bytes), then the quants: two blocks' d per scale word.
+                let bb = dtype.block_bytes();
                 let mut data = Vec::with_capacity(blocks * (bb - 2) / 4 + 4);
                 let mut scales = Vec::with_capacity(blocks.div_ceil(2) + 4);
-                for pair in raw[..blocks * bb].chunks(2 * bb) {
-                    let lo = u16::from_le_bytes([pair[0], pair[1]]) as u32;
-                    let hi = if pair.len() == 2 * bb { u16::from_le_bytes([pair[bb], pair[bb + 1]]) as u32 } else { 0 };
-                    scales.push(lo | hi << 16);
-                    for block in pair.chunks_exact(bb) {
-                        data.extend(block[2..].chunks_exact(4).map(word));
+                let mut it = ordered_blocks(dtype, raw, order);
+                while let Some(a) = it.next() {
+                    let b = it.next();
+                    let d = |blk: &[u8]| u16::from_le_bytes([blk[0], blk[1]]) as u32;
+                    scales.push(d(a) | b.map_or(0, d) << 16);
+                    data.extend(a[2..].chunks_exact(4).map(word));
+                    if let Some(b) = b {
+                        data.extend(b[2..].chunks_exact(4).map(word));
                     }
                 }
                 GpuLayout { data: pad(data), scales: pad(scales) }
@@ -71,7 +117,7 @@ impl GpuLayout {
                 // f16 d, f16 m (one scale word), then 16 bytes of nibbles.
                 let mut data = Vec::with_capacity(blocks * 4 + 4);
                 let mut scales = Vec::with_capacity(blocks + 4);
-                for block in raw.chunks_exact(bb) {
+                for block in ordered_blocks(dtype, raw, order) {
                     scales.push(word(&block[..4]));
                     data.extend(block[4..].chunks_exact(4).map(word));
                 }
@@ -84,11 +130,11 @@ impl GpuLayout {
         (self.data.len() + self.scales.len()) as u64 * 4
     }
 
-    /// (data, scales) lengths in words that `from_raw` gives for `raw_len` bytes of `dtype`,
+    /// (data, scales) lengths in words that `from_raw` gives for `raw_len` bytes of `dtype` in `order`,
     /// without transcoding (buffers are created before their weights are ready).
-    pub fn words(dtype: DType, raw_len: usize) -> (usize, usize) {
+    pub fn words(dtype: DType, raw_len: usize, order: BlockOrder) -> (usize, usize) {
         let padded = |n: usize| n.max(1).next_multiple_of(4);
-        let blocks = raw_len / dtype.block_bytes();
+        let blocks = order.blocks(dtype, raw_len);
         match dtype {
             DType::F32 | DType::F16 | DType::BF16 => (padded(raw_len.div_ceil(4)), 1),
             DType::Q8_0 | DType::Q4_0 => (padded(blocks * (dtype.block_bytes() - 2) / 4), padded(blocks.div_ceil(2))),
@@ -106,8 +152,49 @@ mod tests {
         for dtype in DType::ALL {
             for blocks in [1usize, 2, 3, 7, 8, 9] {
                 let raw: Vec<u8> = (0..blocks * dtype.block_bytes()).map(|i| i as u8).collect();
-                let l = GpuLayout::from_raw(dtype, &raw);
-                assert_eq!(GpuLayout::words(dtype, raw.len()), (l.data.len(), l.scales.len()), "{dtype:?} × {blocks}");
+                let l = GpuLayout::from_raw(dtype, &raw, BlockOrder::Rows);
+                assert_eq!(GpuLayout::words(dtype, raw.len(), BlockOrder::Rows), (l.data.len(), l.scales.len()), "{dtype:?} × {blocks}");
+            }
+            if !dtype.is_quantized() {
+                continue;
+            }
+            for (rows, per_row) in [(1usize, 1usize), (3, 2), (32, 3), (33, 1), (70, 5)] {
+                let raw: Vec<u8> = (0..rows * per_row * dtype.block_bytes()).map(|i| i as u8).collect();
+                let order = BlockOrder::Tiles { rows, cols: per_row * 32 };
+                let l = GpuLayout::from_raw(dtype, &raw, order);
+                assert_eq!(GpuLayout::words(dtype, raw.len(), order), (l.data.len(), l.scales.len()), "{dtype:?} {rows} × {per_row} tiled");
+            }
+        }
+    }
+
+    /// Block `i` of a layout: its f16 scale halves and its data words.
+    fn block(l: &GpuLayout, dtype: DType, i: usize) -> (Vec<u16>, Vec<u32>) {
+        let half = |w: usize, hi: bool| (l.scales[w] >> if hi { 16 } else { 0 }) as u16;
+        match dtype {
+            DType::Q4_1 => (vec![half(i, false), half(i, true)], l.data[4 * i..][..4].to_vec()),
+            DType::Q4_0 => (vec![half(i / 2, i % 2 == 1)], l.data[4 * i..][..4].to_vec()),
+            DType::Q8_0 => (vec![half(i / 2, i % 2 == 1)], l.data[8 * i..][..8].to_vec()),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn tiles_hold_each_rows_blocks_column_by_column() {
+        for dtype in DType::ALL.into_iter().filter(|d| d.is_quantized()) {
+            let (rows, per_row) = (45usize, 3usize);
+            let raw: Vec<u8> = (0..rows * per_row * dtype.block_bytes()).map(|i| (i * 7 % 251) as u8).collect();
+            let by_rows = GpuLayout::from_raw(dtype, &raw, BlockOrder::Rows);
+            let tiled = GpuLayout::from_raw(dtype, &raw, BlockOrder::Tiles { rows, cols: per_row * 32 });
+            for row in 0..64 {
+                for b in 0..per_row {
+                    let at = (row / TILE_ROWS * per_row + b) * TILE_ROWS + row % TILE_ROWS;
+                    let got = block(&tiled, dtype, at);
+                    if row < rows {
+                        assert_eq!(got, block(&by_rows, dtype, row * per_row + b), "{dtype:?} row {row} block {b}");
+                    } else {
+                        assert!(got.0.iter().all(|&h| h == 0) && got.1.iter().all(|&w| w == 0), "{dtype:?} padding row {row}");
+                    }
+                }
             }
         }
     }

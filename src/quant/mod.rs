@@ -7,4 +7,4 @@ pub mod layout;
 
 pub use dequant::{dequantize, quantize};
 pub use dtype::DType;
-pub use layout::GpuLayout;
+pub use layout::{BlockOrder, GpuLayout, TILE_ROWS};

@@ -66,7 +66,7 @@ pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str
 /// The GPU for one model. `no_f16` forces the path without `shader-f16`, `no_subgroups` the
 /// one without subgroup operations.
 pub(crate) async fn gpu(no_f16: bool, no_subgroups: bool) -> Result<std::sync::Arc<crate::GpuContext>, JsValue> {
-    crate::GpuContext::new(&crate::GpuOptions { no_f16, no_subgroups }).await.map_err(js_error)
+    crate::GpuContext::new(&crate::GpuOptions { no_f16, no_subgroups, ..Default::default() }).await.map_err(js_error)
 }
 
 /// What `info` reports about the adapter.

@@ -24,6 +24,7 @@ pub struct BenchArgs {
     pub runs: usize,
     pub no_f16: bool,
     pub no_subgroups: bool,
+    pub untiled_weights: bool,
     pub limits_mib: u64,
 }
 
@@ -211,7 +212,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     };
     let file = read(&args.model)?;
     let t = Instant::now();
-    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups };
+    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups, untiled_weights: args.untiled_weights };
     let ctx = GpuContext::new(&options).await?;
     let device_ms = ms(t);
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;
