@@ -28,7 +28,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var b = lane; b < mat.blocks; b += LANES) {
         let xb = xrow + 8u * b;
         let xq = array<vec4<f32>, 8>(x[xb], x[xb + 1u], x[xb + 2u], x[xb + 3u], x[xb + 4u], x[xb + 5u], x[xb + 6u], x[xb + 7u]);
-        acc += vec4<f32>(w_block_dot(rows.x, b, xq), w_block_dot(rows.y, b, xq), w_block_dot(rows.z, b, xq), w_block_dot(rows.w, b, xq));
+        let xs = block_sum(xq);
+        acc += vec4<f32>(w_block_dot(rows.x, b, xq, xs), w_block_dot(rows.y, b, xq, xs), w_block_dot(rows.z, b, xq, xs), w_block_dot(rows.w, b, xq, xs));
     }
     // Quads past the last whole block (unquantized rows only: block formats are whole blocks;
     // leaving the loop out of those variants saves a quarter of their compile in browsers).

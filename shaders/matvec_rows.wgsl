@@ -35,7 +35,8 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
 #else
         let xq = x_block(inv, xrow + 8u * b);
 #endif
-        acc += vec4<f32>(w_block_dot(r.x, b, xq), w_block_dot(r.y, b, xq), w_block_dot(r.z, b, xq), w_block_dot(r.w, b, xq));
+        let xs = block_sum(xq);
+        acc += vec4<f32>(w_block_dot(r.x, b, xq, xs), w_block_dot(r.y, b, xq, xs), w_block_dot(r.z, b, xq, xs), w_block_dot(r.w, b, xq, xs));
     }
 #ifdef NORM
     ss = row_sum_squares(ss);

@@ -1,7 +1,7 @@
 // A weight matrix W[W_N rows, W_K cols] in the GPU layout of src/quant/layout.rs, read four
 // columns at a time by `w_quad(row, q)` = W[row, 4q .. 4q+4], dequantized exactly as
 // quant::dequant does on the CPU (same f32 operations, so bit-identical results).
-// `w_block_dot(row, b, xq)` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
+// `w_block_dot(row, b, xq, block_sum(xq))` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
 // Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`),
 // W_TILED for block formats stored in tiles of 32 rows (`block_index`), and
@@ -89,20 +89,48 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #ifdef W_Q4_1
     let blk = block_index(row, q / 8u);
     let j = q % 8u;
-    return scale_at(2u * blk) * nibbles(w_word(blk * 4u + j % 4u), j / 4u) + scale_at(2u * blk + 1u);
+    let dm = q4_1_scales(blk);
+    return dm.x * nibbles(w_word(blk * 4u + j % 4u), j / 4u) + dm.y;
 #endif
 }
 
-// (Σ q_i·x_i, Σ x_i) over one Q4 block: nibbles of the 4 words against the block's 8 x quads
-// (low nibbles are elements 0..16, high nibbles 16..32).
-fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> vec2<f32> {
-    let s = dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
-          + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
-    let sx = dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-    return vec2<f32>(s, sx);
+// Σ q_i·x_i over one Q4 block: nibbles of the 4 words against the block's 8 x quads (low
+// nibbles are elements 0..16, high nibbles 16..32).
+fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> f32 {
+    return dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
+         + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
 }
 
-fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
+// What `w_block_dot` needs of x besides its values: Σ x_i over the block for Q4_0/Q4_1 (their
+// offset term, Σ (d·q_i + m)·x_i = d·Σ q_i·x_i + m·Σ x_i), 0 for the other formats. The
+// matrix-vector kernels compute it once per block and pass it to every row.
+fn block_sum(xq: array<vec4<f32>, 8>) -> f32 {
+#ifdef W_Q4_0
+    return dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
+#endif
+#ifdef W_Q4_1
+    return dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
+#endif
+#ifndef W_Q4_0
+#ifndef W_Q4_1
+    return 0.0;
+#endif
+#endif
+}
+
+#ifdef W_Q4_1
+// (d, m) of Q4_1 block `blk`: one 32-bit load without shader-f16.
+fn q4_1_scales(blk: u32) -> vec2<f32> {
+#ifdef F16
+    return vec2<f32>(f32(w_scales[2u * blk]), f32(w_scales[2u * blk + 1u]));
+#else
+    return unpack2x16float(w_scales[blk]);
+#endif
+}
+#endif
+
+// Σ_{i<32} W[row, 32b + i]·x_i with xq the block's x quads and xs = block_sum(xq).
+fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>, xs: f32) -> f32 {
 #ifdef W_Q8_0
     let blk = block_index(row, b);
     let lo = w_data[blk * 2u];
@@ -113,13 +141,12 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>) -> f32 {
 #endif
 #ifdef W_Q4_0
     let blk = block_index(row, b);
-    let qx = q4_dot(w_data[blk], xq);
-    return scale_at(blk) * (qx.x - 8.0 * qx.y);
+    return scale_at(blk) * (q4_dot(w_data[blk], xq) - 8.0 * xs);
 #endif
 #ifdef W_Q4_1
     let blk = block_index(row, b);
-    let qx = q4_dot(w_data[blk], xq);
-    return scale_at(2u * blk) * qx.x + scale_at(2u * blk + 1u) * qx.y;
+    let dm = q4_1_scales(blk);
+    return dm.x * q4_dot(w_data[blk], xq) + dm.y * xs;
 #endif
 #ifndef W_QUANTIZED
     let w = w_block(row, b);
@@ -148,8 +175,9 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #endif
 #ifdef W_Q4_1
     let blk = block_index(row, b);
-    let d = scale_at(2u * blk);
-    let m = scale_at(2u * blk + 1u);
+    let dm = q4_1_scales(blk);
+    let d = dm.x;
+    let m = dm.y;
     let w = w_data[blk];
     return array<vec4<f32>, 8>(d * nibbles(w.x, 0u) + m, d * nibbles(w.y, 0u) + m, d * nibbles(w.z, 0u) + m, d * nibbles(w.w, 0u) + m,
                                d * nibbles(w.x, 1u) + m, d * nibbles(w.y, 1u) + m, d * nibbles(w.z, 1u) + m, d * nibbles(w.w, 1u) + m);

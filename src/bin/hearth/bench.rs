@@ -241,7 +241,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
         picked.push(ms(t));
     }
     let greedy = json!({ "logits_readback_ms": round(median(full), 2), "gpu_argmax_ms": round(median(picked), 2) });
-    // Where the time goes: each kernel family timed alone (a submit and wait per launch).
+    // Where the time goes: each kernel family timed alone (its launches in one submit).
     model.llama.reset();
     let rounded = |v: Vec<(&'static str, f64)>| v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect::<Vec<_>>();
     let prefill_profile = rounded(model.llama.profile(&ids("p128")?)?);
