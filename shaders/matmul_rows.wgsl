@@ -1,15 +1,18 @@
 // Matrix-matrix (prefill) without workgroup memory: y[t, n] (+)= Σ_k x[t, k]·W[n, k].
-// Each invocation owns 4 rows × a tile of TILE tokens: per 32-column block it dequantizes its
-// 4 rows' blocks once (kept in registers or spilled to the stack, both cheap) and runs them
+// Each invocation owns 8 rows × a tile of TILE tokens: per 32-column block it dequantizes its
+// 8 rows' blocks once (kept in registers or spilled to the stack, both cheap) and runs them
 // against each token's x block (the same for every invocation of the workgroup; shared across
 // the subgroup with SG4/SG8, common/x_block.wgsl). The more tokens per dequantized block,
 // the fewer weight gathers and dequantizations per FMA: measured against the 4-token tile this
-// replaced, 1.1–1.6× on lavapipe, 2.1–2.5× on SwiftShader. No barriers (each costs a fiber
-// switch per subgroup on SwiftShader). The last tile stops at the last token; rows past the end
-// repeat row W_N-1 (valid memory) and are not written. With `mat.swiglu` an invocation owns act
-// rows i, i+1: gate rows i, i+1 and up rows F+i, F+i+1 (common/output.wgsl).
+// replaced, 1.1–1.6× on lavapipe, 2.1–2.5× on SwiftShader. The more rows per invocation, the
+// more FMAs per broadcast x value: 8 rows (workgroups of 8) against 4 (workgroups of 64) ran
+// Q4_1 1.2–1.5× faster on lavapipe and 1.3–1.9× on SwiftShader, F16 1.4–1.5× on lavapipe.
+// No barriers (each costs a fiber switch per subgroup on SwiftShader). The last tile stops at
+// the last token; rows past the end repeat row W_N-1 (valid memory) and are not written. With
+// `mat.swiglu` an invocation owns act rows 4x .. 4x+3: gate rows 4x .. 4x+3 and their up rows
+// F later (common/output.wgsl `owned_rows8`).
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
-// Dispatch: (ceil(W_N / 256), ceil(T / TILE)), workgroup 64.  CPU reference: cpu::matmul.
+// Dispatch: (ceil(W_N / 64), ceil(T / TILE)), workgroup 8.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
@@ -23,38 +26,50 @@ fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
          + dot(w[4], a[4]) + dot(w[5], a[5]) + dot(w[6], a[6]) + dot(w[7], a[7]);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(8)
 fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     let t0 = wid.y * TILE;
     let tokens = min(TILE, step.n_tokens - t0);
-    let r = owned_rows(inv.gid.x);
-    // acc[j]: the owned rows' sums for token t0 + j
+    let ra = owned_rows8(inv.gid.x, 0u);
+    let rb = owned_rows8(inv.gid.x, 1u);
+    // acc[j], acc2[j]: the owned rows' sums for token t0 + j (rows ra, rb)
     var acc = array<vec4<f32>, TILE>();
+    var acc2 = array<vec4<f32>, TILE>();
     for (var b = 0u; b < mat.blocks; b++) {
-        let w0 = w_block(r.x, b);
-        let w1 = w_block(r.y, b);
-        let w2 = w_block(r.z, b);
-        let w3 = w_block(r.w, b);
+        let w0 = w_block(ra.x, b);
+        let w1 = w_block(ra.y, b);
+        let w2 = w_block(ra.z, b);
+        let w3 = w_block(ra.w, b);
+        let w4 = w_block(rb.x, b);
+        let w5 = w_block(rb.y, b);
+        let w6 = w_block(rb.z, b);
+        let w7 = w_block(rb.w, b);
         for (var j = 0u; j < tokens; j++) {
             let a = x_block(inv, (t0 + j) * mat.k4 + 8u * b);
             acc[j] += vec4<f32>(bdot(w0, a), bdot(w1, a), bdot(w2, a), bdot(w3, a));
+            acc2[j] += vec4<f32>(bdot(w4, a), bdot(w5, a), bdot(w6, a), bdot(w7, a));
         }
     }
     // Quads past the last whole block (unquantized rows only: block formats are whole blocks;
     // leaving the loop out of those variants saves a quarter of their compile in browsers).
 #ifndef W_QUANTIZED
     for (var q = 8u * mat.blocks; q < mat.k4; q++) {
-        let w0 = w_quad(r.x, q);
-        let w1 = w_quad(r.y, q);
-        let w2 = w_quad(r.z, q);
-        let w3 = w_quad(r.w, q);
+        let w0 = w_quad(ra.x, q);
+        let w1 = w_quad(ra.y, q);
+        let w2 = w_quad(ra.z, q);
+        let w3 = w_quad(ra.w, q);
+        let w4 = w_quad(rb.x, q);
+        let w5 = w_quad(rb.y, q);
+        let w6 = w_quad(rb.z, q);
+        let w7 = w_quad(rb.w, q);
         for (var j = 0u; j < tokens; j++) {
             let xq = x[(t0 + j) * mat.k4 + q];
             acc[j] += vec4<f32>(dot(w0, xq), dot(w1, xq), dot(w2, xq), dot(w3, xq));
+            acc2[j] += vec4<f32>(dot(w4, xq), dot(w5, xq), dot(w6, xq), dot(w7, xq));
         }
     }
 #endif
     for (var j = 0u; j < tokens; j++) {
-        store_owned(t0 + j, inv.gid.x, acc[j]);
+        store_owned8(t0 + j, inv.gid.x, acc[j], acc2[j]);
     }
 }

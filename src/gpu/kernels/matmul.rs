@@ -74,9 +74,9 @@ pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &
     launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w), None)
 }
 
-/// matmul_rows.wgsl's grid: 64 invocations × 4 rows per workgroup, TILE = 32 tokens.
+/// matmul_rows.wgsl's grid: 8 invocations × 8 rows per workgroup, TILE = 32 tokens.
 fn rows_grid(w: &GpuMatrix) -> Grid {
-    Grid::TokenTiles { x: w.rows.div_ceil(256), tile: 32 }
+    Grid::TokenTiles { x: w.rows.div_ceil(64), tile: 32 }
 }
 
 fn check_swiglu(w: &GpuMatrix) -> Result<()> {
