@@ -10,7 +10,7 @@
 // No barriers (each costs a fiber switch per subgroup on SwiftShader). The last tile stops at
 // the last token; rows past the end repeat row W_N-1 (valid memory) and are not written. With
 // `mat.swiglu` an invocation owns act rows 4x .. 4x+3: gate rows 4x .. 4x+3 and their up rows
-// F later (common/output.wgsl `owned_rows8`).
+// F later (common/output.wgsl `owned_rows`).
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / 64), ceil(T / TILE)), workgroup 8.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
@@ -30,8 +30,8 @@ fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
 fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     let t0 = wid.y * TILE;
     let tokens = min(TILE, step.n_tokens - t0);
-    let ra = owned_rows8(inv.gid.x, 0u);
-    let rb = owned_rows8(inv.gid.x, 1u);
+    let ra = owned_rows(inv.gid.x, 0u);
+    let rb = owned_rows(inv.gid.x, 1u);
     // acc[j], acc2[j]: the owned rows' sums for token t0 + j (rows ra, rb)
     var acc = array<vec4<f32>, TILE>();
     var acc2 = array<vec4<f32>, TILE>();
@@ -70,6 +70,6 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     }
 #endif
     for (var j = 0u; j < tokens; j++) {
-        store_owned8(t0 + j, inv.gid.x, acc[j], acc2[j]);
+        store_owned(t0 + j, inv.gid.x, acc[j], acc2[j]);
     }
 }

@@ -27,40 +27,11 @@ fn silu_times(g: f32, u: f32) -> f32 {
     return g / (1.0 + exp(-g)) * u;
 }
 
-// The 4 weight rows invocation x owns in matvec_rows.wgsl: 4x .. 4x+3, or with swiglu gate rows
-// 2x, 2x+1 and up rows F+2x, F+2x+1; rows past the end read the last one (valid memory).
-fn owned_rows(x: u32) -> vec4<u32> {
-    if mat.swiglu != 0u {
-        let f = mat.n / 2u;
-        let g = min(vec2<u32>(2u * x, 2u * x + 1u), vec2<u32>(f - 1u));
-        return vec4<u32>(g, f + g);
-    }
-    return min(vec4<u32>(4u * x) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(mat.n - 1u));
-}
-
-// Token t's values of the 4 rows invocation x owns (`owned_rows`): y[t, 4x .. 4x+3] (rows past
-// n skipped), or with swiglu act[t, 2x + i] = silu(gate)·up, the same expression as
-// swiglu.wgsl.
-fn store_owned(t: u32, x: u32, v: vec4<f32>) {
-    if mat.swiglu != 0u {
-        for (var i = 0u; i < 2u; i++) {
-            if 2u * x + i < mat.n / 2u {
-                y[t * mat.y_stride + mat.y_offset + 2u * x + i] = silu_times(v[i], v[i + 2u]);
-            }
-        }
-        return;
-    }
-    for (var i = 0u; i < 4u; i++) {
-        if 4u * x + i < mat.n {
-            store_y(t, 4u * x + i, v[i]);
-        }
-    }
-}
-
-// The 8 rows invocation x owns in matmul_rows.wgsl, as two vec4s (half 0, 1): rows 8x .. 8x+7,
-// or with swiglu gate rows 4x .. 4x+3 (half 0) and their up rows (half 1); rows past the end
-// read the last one (valid memory).
-fn owned_rows8(x: u32, half: u32) -> vec4<u32> {
+// The 8 weight rows invocation x owns in the rows kernels, as two vec4s (half 0, 1): rows
+// 8x .. 8x+7, or with swiglu gate rows 4x .. 4x+3 (half 0) and their up rows (half 1); rows past
+// the end read the last one (valid memory). Eight rows rather than four: two FMAs per broadcast
+// x value (common/x_block.wgsl) where four rows have one.
+fn owned_rows(x: u32, half: u32) -> vec4<u32> {
     if mat.swiglu != 0u {
         let f = mat.n / 2u;
         return min(vec4<u32>(4u * x) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(f - 1u)) + vec4<u32>(half * f);
@@ -68,8 +39,9 @@ fn owned_rows8(x: u32, half: u32) -> vec4<u32> {
     return min(vec4<u32>(8u * x + 4u * half) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(mat.n - 1u));
 }
 
-// `store_owned` for `owned_rows8`: a, b are the sums of halves 0 and 1.
-fn store_owned8(t: u32, x: u32, a: vec4<f32>, b: vec4<f32>) {
+// Token t's values of the rows invocation x owns (`owned_rows`; a, b: halves 0 and 1):
+// y[t, row] (rows past n skipped), or with swiglu act[t, 4x + i] = silu(gate)·up.
+fn store_owned(t: u32, x: u32, a: vec4<f32>, b: vec4<f32>) {
     if mat.swiglu != 0u {
         for (var i = 0u; i < 4u; i++) {
             if 4u * x + i < mat.n / 2u {

@@ -31,7 +31,7 @@ fn scale_at(i: u32) -> f32 {
 #ifdef W_QUANTIZED
 // Where block b of `row` is stored (its scale's index; its payload's, in blocks): row by row as
 // in GGUF, or with W_TILED (quant::BlockOrder::Tiles) in tiles of 32 rows stored block column
-// by block column, so the 32 rows of a workgroup's rows kernel read one contiguous run.
+// by block column, so a rows kernel's workgroup (64 rows) reads two contiguous runs.
 fn block_index(row: u32, b: u32) -> u32 {
 #ifdef W_TILED
     return ((row >> 5u) * mat.blocks + b) * 32u + (row & 31u);

@@ -414,7 +414,10 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     }
     p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.x_last, output_norm, c.n_embd, c.rms_eps, true)?);
     let mut out = kernels::matvec(ctx, &s.x_last, &s.logits, head, None, false)?;
-    out.grid = Grid::Fixed(head.rows.div_ceil(32));
+    // One token (the last): the matrix kernel's workgroups for one row of x.
+    if let Grid::PerToken(groups) = out.grid {
+        out.grid = Grid::Fixed(groups);
+    }
     out.label = "head";
     p.push(out);
     Ok(p)

@@ -62,7 +62,7 @@ pub fn matvec_lanes(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &Gp
 }
 
 pub fn matvec_rows(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)), None)
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, bias, accumulate, false, Grid::PerToken(w.rows.div_ceil(64)), None)
 }
 
 pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
@@ -90,19 +90,19 @@ fn check_swiglu(w: &GpuMatrix) -> Result<()> {
 /// kernel (CPU-emulated adapters).
 pub fn matvec_swiglu(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)), None)
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(64)), None)
 }
 
 /// Decode with RMSNorm fused in (rows kernel, CPU-emulated adapters): y (+)= W·norm(x)ᵀ where
 /// norm(x) = x∘γ / sqrt(mean(x²) + eps), without writing norm(x) out (one launch fewer).
 pub fn matvec_norm(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, norm: Norm, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(32)), Some(norm))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(64)), Some(norm))
 }
 
 /// `matvec_swiglu` of norm(x) (`matvec_norm`): the feed-forward's first launch in decode.
 pub fn matvec_swiglu_norm(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix, norm: Norm) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(32)), Some(norm))
+    launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(64)), Some(norm))
 }
 
 /// Prefill, fused: `matvec_swiglu` for T tokens.
