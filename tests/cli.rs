@@ -173,5 +173,7 @@ fn bench_json_contract() {
     assert!(e["batch1_sentences_s"].as_f64().unwrap() > 0.0 && e["batch32_sentences_s"].as_f64().unwrap() > 0.0);
     assert!(j["overhead"]["per_token_us"].as_f64().unwrap() > 0.0);
     assert!(j["overhead"]["dispatches_per_token"].as_u64().unwrap() > 0);
-    assert!(j["profile_ms"]["decode_at_128"].as_array().is_some_and(|a| !a.is_empty()));
+    for k in ["prefill_128", "decode_at_128", "decode_at_512"] {
+        assert!(j["profile_ms"][k].as_array().is_some_and(|a| !a.is_empty()), "profile_ms.{k}");
+    }
 }

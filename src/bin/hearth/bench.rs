@@ -202,6 +202,20 @@ async fn load_phases(options: &GpuOptions, file: &[u8]) -> Result<Json> {
     Ok(json!({ "parse": p.parse, "tokenizer": p.tokenizer, "weights_and_pipelines": p.weights_and_pipelines, "gpu_wait": round(ms(t), 1) }))
 }
 
+/// Each kernel family's ms in a decode step at the current cache length (mean of 4 steps).
+fn profile_decode(llama: &mut hearth::model::llama::Llama) -> Result<Vec<(&'static str, f64)>> {
+    let mut total: Vec<(&'static str, f64)> = Vec::new();
+    for _ in 0..4 {
+        for (k, ms) in llama.profile(&[0])? {
+            match total.iter_mut().find(|(l, _)| *l == k) {
+                Some(e) => e.1 += ms / 4.0,
+                None => total.push((k, ms / 4.0)),
+            }
+        }
+    }
+    Ok(total)
+}
+
 pub async fn run(args: &BenchArgs) -> Result<Json> {
     let prompts = json_file(&args.prompts)?;
     let ids = |key: &str| -> Result<Vec<u32>> {
@@ -245,15 +259,11 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     model.llama.reset();
     let rounded = |v: Vec<(&'static str, f64)>| v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect::<Vec<_>>();
     let prefill_profile = rounded(model.llama.profile(&ids("p128")?)?);
-    let mut decode_profile: Vec<(&'static str, f64)> = Vec::new();
-    for _ in 0..4 {
-        for (k, ms) in model.llama.profile(&[0])? {
-            match decode_profile.iter_mut().find(|(l, _)| *l == k) {
-                Some(e) => e.1 += ms / 4.0,
-                None => decode_profile.push((k, ms / 4.0)),
-            }
-        }
-    }
+    let decode_profile = profile_decode(&mut model.llama)?;
+    // The same after the 512-token prompt (attention reads 4× the cache).
+    model.llama.reset();
+    model.llama.forward(&ids("p512")?).await?;
+    let decode_profile_512 = profile_decode(&mut model.llama)?;
     let llama = &model.llama;
     let info = &ctx.adapter_info;
     let mut out = json!({
@@ -274,7 +284,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
         "p128": p128,
         "p512": p512,
         "decode_step_ms": greedy,
-        "profile_ms": { "prefill_128": prefill_profile, "decode_at_128": rounded(decode_profile) },
+        "profile_ms": { "prefill_128": prefill_profile, "decode_at_128": rounded(decode_profile), "decode_at_512": rounded(decode_profile_512) },
     });
     drop(model);
     if let (Some(path), Some(sentences)) = (&args.embed_model, &args.sentences) {
