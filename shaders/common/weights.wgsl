@@ -105,16 +105,14 @@ fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> f32 {
 // offset term, Σ (d·q_i + m)·x_i = d·Σ q_i·x_i + m·Σ x_i), 0 for the other formats. The
 // matrix-vector kernels compute it once per block and pass it to every row.
 fn block_sum(xq: array<vec4<f32>, 8>) -> f32 {
-#ifdef W_Q4_0
+#ifdef W_QUANTIZED
+#ifndef W_Q8_0
     return dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-#endif
-#ifdef W_Q4_1
-    return dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-#endif
-#ifndef W_Q4_0
-#ifndef W_Q4_1
+#else
     return 0.0;
 #endif
+#else
+    return 0.0;
 #endif
 }
 
