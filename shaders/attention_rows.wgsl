@@ -2,18 +2,21 @@
 // barriers (for CPU-emulated adapters, where a workgroup's invocations run as SIMD lanes and a
 // barrier is a fiber or coroutine switch):
 //   out[t, h, :] = Σ_{j ≤ pos0+t} softmax_j(SCALE · q[t, h]·k[j, g]) · v[j, g],  g = h / (H / KVH)
-// A workgroup holds 8 consecutive tokens of one head, so at every key all its invocations read
-// the same K and V rows; with SG8 / SG4 (subgroups of 8 / 4 lanes, HD = 64) each lane
-// loads 16 / SG of a row's quads and `subgroupBroadcast` hands them to the others (CPU
-// emulations turn every per-lane load into a gather). An online (running max, running sum) softmax
-// keeps q, the accumulator and two scalars per invocation, for any context length. Lanes whose
+// A workgroup holds 8 consecutive tokens of QPW heads of one KV group, so at every key all its
+// invocations read the same K and V rows; with SG8 / SG4 (subgroups of 8 / 4 lanes, HD = 64)
+// each lane loads 16 / SG of a row's quads and `subgroupBroadcast` hands them to the others (CPU
+// emulations turn every per-lane load into a gather), and each invocation scores the row against
+// its token's QPW heads (1..4, dividing H / KVH), written out with the flags QH1 (QPW ≥ 2), QH2
+// (≥ 3), QH3 (= 4) as in attention_split.wgsl: the broadcasts, an extract and a splat per value,
+// are shared by the heads. Without subgroups QPW = 1. An online (running max, running sum)
+// softmax keeps q, the accumulator and two scalars per head, for any context length. Lanes whose
 // causal window ended sit out the remaining keys (their probabilities are 0).
 // ENCODER: bidirectional over the padded batch instead (as attention.wgsl's ENCODER) — token t
 // of sequence b = t / seq_len attends to keys b·seq_len .. b·seq_len + lens[b] of k/v
 // activations [T, KVH·HD]; the key loop runs to seq_len and masks the padding.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
 //           · 8 lens[batch] (ENCODER)
-// Dispatch: (ceil(T / 8), H). Needs HD % 4 == 0, HD ≤ 256.
+// Dispatch: (ceil(T / 8), H / QPW). Needs HD % 4 == 0, HD ≤ 256.
 // CPU reference: cpu::attention, cpu::encoder_attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
@@ -59,13 +62,47 @@ fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
 }
 #endif
 
+#ifdef SUBGROUPS
+// One head's online softmax over the keys so far.
+struct Online {
+    m: f32,
+    l: f32,
+    acc: array<vec4<f32>, 16>,
+}
+
+// `st` after one more key with row k, value row v; a key outside the lane's window (`live`
+// false) leaves it as it was.
+fn step_key(st: Online, qv: array<vec4<f32>, 16>, k: array<vec4<f32>, 16>, v: array<vec4<f32>, 16>, live: bool) -> Online {
+    let s = select(NEG, dot16(qv, k), live);
+    let m_new = max(st.m, s);
+    let corr = exp(st.m - m_new);
+    let p = select(0.0, exp(s - m_new), live);
+    return Online(m_new, st.l * corr + p, update16(st.acc, corr, p, v));
+}
+
+// Head row `base` of q, pre-scaled.
+fn query(base: u32) -> array<vec4<f32>, 16> {
+    var r: array<vec4<f32>, 16>;
+    for (var d = 0u; d < 16u; d++) {
+        r[d] = q[base + d] * SCALE;
+    }
+    return r;
+}
+
+fn store(base: u32, st: Online) {
+    for (var d = 0u; d < 16u; d++) {
+        out[base + d] = st.acc[d] / st.l;
+    }
+}
+#endif
+
 @compute @workgroup_size(8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>
 #ifdef SUBGROUPS
         , @builtin(subgroup_invocation_id) lane: u32
 #endif
         ) {
-    let h = wid.y;
+    let h = wid.y * QPW;
     let g = h / (H / KVH);
     let t0 = wid.x * 8u;
     let t = min(t0 + lid.x, step.n_tokens - 1u);
@@ -80,6 +117,50 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let mine = step.pos0 + t + 1u;
 #endif
     let qbase = (t * H + h) * HD4;
+#ifdef SUBGROUPS
+    let q0 = query(qbase);
+    var s0 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+#ifdef QH1
+    let q1 = query(qbase + HD4);
+    var s1 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+#endif
+#ifdef QH2
+    let q2 = query(qbase + 2u * HD4);
+    var s2 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+#endif
+#ifdef QH3
+    let q3 = query(qbase + 3u * HD4);
+    var s3 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+#endif
+    for (var j = 0u; j < n_keys; j++) {
+        let kbase = ((key0 + j) * KVH + g) * HD4;
+        let k = k_row(kbase, lane);
+        let v = v_row(kbase, lane);
+        let live = j < mine;
+        s0 = step_key(s0, q0, k, v, live);
+#ifdef QH1
+        s1 = step_key(s1, q1, k, v, live);
+#endif
+#ifdef QH2
+        s2 = step_key(s2, q2, k, v, live);
+#endif
+#ifdef QH3
+        s3 = step_key(s3, q3, k, v, live);
+#endif
+    }
+    if t0 + lid.x < step.n_tokens {
+        store(qbase, s0);
+#ifdef QH1
+        store(qbase + HD4, s1);
+#endif
+#ifdef QH2
+        store(qbase + 2u * HD4, s2);
+#endif
+#ifdef QH3
+        store(qbase + 3u * HD4, s3);
+#endif
+    }
+#else
     var qv: array<vec4<f32>, HD4>;
     for (var d = 0u; d < HD4; d++) {
         qv[d] = q[qbase + d] * SCALE;
@@ -92,27 +173,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     var l = 0.0;
     for (var j = 0u; j < n_keys; j++) {
         let kbase = ((key0 + j) * KVH + g) * HD4;
-#ifdef SUBGROUPS
-        let qk = dot16(qv, k_row(kbase, lane));
-#else
         var s4 = vec4<f32>(0.0);
         for (var d = 0u; d < HD4; d++) {
             s4 += qv[d] * k_cache[kbase + d];
         }
         let qk = s4.x + s4.y + s4.z + s4.w;
-#endif
         let s = select(NEG, qk, j < mine);
         let m_new = max(m, s);
         let corr = exp(m - m_new);
         let p = select(0.0, exp(s - m_new), j < mine);
         l = l * corr + p;
-#ifdef SUBGROUPS
-        acc = update16(acc, corr, p, v_row(kbase, lane));
-#else
         for (var d = 0u; d < HD4; d++) {
             acc[d] = acc[d] * corr + p * v_cache[kbase + d];
         }
-#endif
         m = m_new;
     }
     if t0 + lid.x < step.n_tokens {
@@ -120,4 +193,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             out[qbase + d] = acc[d] / l;
         }
     }
+#endif
 }

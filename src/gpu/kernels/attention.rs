@@ -25,14 +25,40 @@ pub fn attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &
     }
 }
 
-/// One query row per invocation, no workgroup memory (`shaders/attention_rows.wgsl`).
+/// One query row per invocation, no workgroup memory (`shaders/attention_rows.wgsl`), with the
+/// most query heads per invocation that `rows_heads` allows.
 pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    attention_rows_heads(ctx, step, q, out, k_cache, v_cache, s, rows_heads(ctx, s))
+}
+
+/// Query heads per `attention_rows` invocation: with shared K and V rows (64-wide heads and
+/// subgroups of 4 or 8) the largest of 4, 3, 2 dividing the KV group (heads that share one K
+/// and V row), else 1. Measured with `hearth bench-kernels` (SmolLM2's 3 heads per group, a
+/// 128-token prefill), 1 → 3 heads: SwiftShader 8.7–9.3 → 5.8–7.1 ms (3 runs), lavapipe
+/// 0.75 → 0.69–0.70 ms.
+pub fn rows_heads(ctx: &GpuContext, s: AttentionShape) -> u32 {
+    let group = s.heads / s.kv_heads.max(1);
+    if s.head_dim != 64 || ctx.simd_subgroup().is_none() {
+        return 1;
+    }
+    [4, 3, 2].into_iter().find(|&n| group % n == 0).unwrap_or(1)
+}
+
+/// `attention_rows` with `qpw` query heads per invocation (1..=4, dividing H / KVH; more than 1
+/// only where K and V rows are shared across the subgroup).
+#[allow(clippy::too_many_arguments)]
+pub fn attention_rows_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, qpw: u32) -> Result<Dispatch> {
     check(&s)?;
-    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale);
     // K and V rows shared across the subgroup (written out for 64-wide heads: SmolLM2's).
-    let defines = if s.head_dim == 64 { ctx.subgroup_defines(defines) } else { defines };
+    let shared = s.head_dim == 64 && ctx.simd_subgroup().is_some();
+    if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && !shared) {
+        return Err(HearthError::Gpu(format!("attention_rows: {qpw} heads per invocation must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 wide and subgroups of 4 or 8 share the rows", s.heads / s.kv_heads)));
+    }
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("QPW", qpw);
+    let defines = defines.flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
+    let defines = if shared { ctx.subgroup_defines(defines) } else { defines };
     let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads / qpw, tile: 8 }))
 }
 
 /// A workgroup per query row, its keys split across the invocations (`shaders/attention_split.wgsl`).
@@ -145,7 +171,7 @@ pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::
 #[allow(clippy::too_many_arguments)]
 pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
-    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("QPW", 1).flag("ENCODER");
     let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
 }

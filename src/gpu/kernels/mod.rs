@@ -13,7 +13,7 @@ mod rope;
 mod swiglu;
 
 pub use argmax::argmax;
-pub use attention::{attention, attention_rows, attention_split, attention_split_heads, attention_split_rope, rope_foldable, attention_split_wg, heads_per_workgroup, attention_tiled, encoder_attention, encoder_attention_rows, encoder_attention_tiled, AttentionShape};
+pub use attention::{attention, attention_rows, attention_rows_heads, rows_heads, attention_split, attention_split_heads, attention_split_rope, rope_foldable, attention_split_wg, heads_per_workgroup, attention_tiled, encoder_attention, encoder_attention_rows, encoder_attention_tiled, AttentionShape};
 pub use embed::embed;
 pub use gelu::gelu;
 pub use layer_norm::layer_norm;
