@@ -21,8 +21,14 @@
 // folded in. `q` is then the q|k|v projection's row; the workgroup ropes its query heads as it
 // loads them, and the lane whose turn the new key is ropes that key, scores it and the value
 // from registers and writes both into the caches (its workgroup alone reads that KV group).
-// Dispatch: (H / QPW, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention (with
-// ROPE_IN after cpu::rope).
+// SPLIT (decode, T = 1, with SUBGROUPS; flash-decoding across workgroups): the keys in up to
+// SPLIT chunks (of SPLIT_MIN keys at least; the rest are empty), chunk c to workgroup row c,
+// so a few KV groups still fill every core. Each workgroup writes its heads' unnormalized
+// partial results instead of output rows (an empty chunk: l = 0) — acc at quad
+// (c·H + h)·HD4 + d of `out`, (m, l, 0, 0) at quad SPLIT·H·HD4 + c·H + h — and the o
+// projection's x loads merge them (common/x_block.wgsl X_SPLIT): no merge launch.
+// Dispatch: (H / QPW, T), with SPLIT (H / QPW, SPLIT). Needs HD % 4 == 0, HD ≤ 256.
+// CPU reference: cpu::attention (with ROPE_IN after cpu::rope).
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
@@ -38,6 +44,12 @@ const QKV4: u32 = (H + 2u * KVH) * HD / 4u;
 #endif
 
 const HD4: u32 = HD / 4u;
+#ifdef SPLIT
+// Shorter chunks cost more in per-workgroup work (the query heads, the merge) than they gain in
+// balance: on lavapipe at 128–256 cached keys two chunks of any length were 0.3–0.6 ms slower
+// per token over 30 layers, at 512 2 ms faster.
+const SPLIT_MIN: u32 = 128u;
+#endif
 const NEG: f32 = -3.0e38;
 #include "common/row16.wgsl"
 
@@ -127,10 +139,11 @@ fn step_key(st: ptr<function, Online>, qv: ptr<function, array<vec4<f32>, HD4>>,
 
 #ifdef SUBGROUPS
 // The workgroup is one subgroup (WG = SG): merge the invocations' partial results for one head
-// with subgroup operations and write its output row. No workgroup memory and no barrier, which
+// with subgroup operations and write its output row at quad `base` (with SPLIT the chunk's
+// unnormalized row, and (m, l) at quad `ml`). No workgroup memory and no barrier, which
 // SwiftShader compiles as a coroutine: with the barrier this kernel took it 0.3 s to compile
 // for one head per workgroup and 0.8 s for three.
-fn finish(base: u32, lane: u32, st: Online) {
+fn finish(base: u32, ml: u32, lane: u32, st: Online) {
     let big = subgroupMax(st.m);
     // Invocations that saw no key have l = 0 and contribute nothing.
     let w = select(0.0, exp(st.m - big), st.l > 0.0);
@@ -140,9 +153,16 @@ fn finish(base: u32, lane: u32, st: Online) {
         acc[d] = subgroupAdd(w * st.acc[d]);
     }
     if lane == 0u {
+#ifdef SPLIT
+        for (var d = 0u; d < HD4; d++) {
+            out[base + d] = acc[d];
+        }
+        out[ml] = vec4<f32>(big, l, 0.0, 0.0);
+#else
         for (var d = 0u; d < HD4; d++) {
             out[base + d] = acc[d] / l;
         }
+#endif
     }
 }
 #else
@@ -161,18 +181,32 @@ fn save(i: u32, st: Online) {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let h0 = wid.x * QPW;
+#ifdef SPLIT
+    let t = 0u;
+    let n_keys = step.pos0 + 1u;
+    // This workgroup's chunk of the keys: [first, end), at least SPLIT_MIN keys a chunk.
+    let per = max((n_keys + SPLIT - 1u) / SPLIT, SPLIT_MIN);
+    let first = wid.y * per;
+    let end = min(first + per, n_keys);
+    let obase = (wid.y * H + h0) * HD4;
+    let mlbase = SPLIT * H * HD4 + wid.y * H + h0;
+#else
     let t = wid.y;
-    let g = h0 / (H / KVH);
-    let obase = (t * H + h0) * HD4;
     let n_keys = step.pos0 + t + 1u;
+    let first = 0u;
+    let end = n_keys;
+    let obase = (t * H + h0) * HD4;
+    let mlbase = 0u;
+#endif
+    let g = h0 / (H / KVH);
     let pos = n_keys - 1u;
 #ifdef ROPE_IN
     let qbase = t * QKV4 + h0 * HD4;
     // The new key is scored after the loop, from registers.
-    let n_cached = pos;
+    let n_cached = min(end, pos);
 #else
-    let qbase = obase;
-    let n_cached = n_keys;
+    let qbase = (t * H + h0) * HD4;
+    let n_cached = end;
 #endif
     var q0 = query(qbase, pos);
     var s0 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
@@ -188,7 +222,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let q3 = query(qbase + 3u * HD4, pos);
     var s3 = Online(NEG, 0.0, array<vec4<f32>, HD4>());
 #endif
-    for (var j = lid.x; j < n_cached; j += WG) {
+    for (var j = first + lid.x; j < n_cached; j += WG) {
         let kbase = (j * KVH + g) * HD4;
 #ifdef HD64
         let k = k_row(kbase);
@@ -209,7 +243,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
 #ifdef ROPE_IN
     // The lane whose turn key `pos` is (as in the loop) takes it from the projection.
-    if lid.x == pos % WG {
+    if pos >= first && pos < end && lid.x == (pos - first) % WG {
         let k = new_k_row(t * QKV4 + (H + g) * HD4, pos);
         let v = new_v_row(t * QKV4 + (H + KVH + g) * HD4);
         s0 = step_key(s0, q0, k, v);
@@ -230,15 +264,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
 #endif
 #ifdef SUBGROUPS
-    finish(obase, lid.x, s0);
+    finish(obase, mlbase, lid.x, s0);
 #ifdef QH1
-    finish(obase + HD4, lid.x, s1);
+    finish(obase + HD4, mlbase + 1u, lid.x, s1);
 #endif
 #ifdef QH2
-    finish(obase + 2u * HD4, lid.x, s2);
+    finish(obase + 2u * HD4, mlbase + 2u, lid.x, s2);
 #endif
 #ifdef QH3
-    finish(obase + 3u * HD4, lid.x, s3);
+    finish(obase + 3u * HD4, mlbase + 3u, lid.x, s3);
 #endif
 #else
     save(lid.x * QPW, s0);

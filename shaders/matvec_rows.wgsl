@@ -8,6 +8,8 @@
 // With `mat.swiglu` an invocation owns act rows 4x .. 4x+3: those gate rows and their up rows.
 // With NORM, RMSNorm is fused in front: y = W·(x∘gamma) / sqrt(mean(x²) + EPS), Σx² summed from
 // the same x loads (common/x_block.wgsl `x_block_norm`): no separate norm launch.
+// With X_SPLIT (decode's o projection), x is attention_split.wgsl's SPLIT partials, merged as
+// they load (common/x_block.wgsl `x_quad`).
 // Bindings: 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias
 // · 8 gamma[W_K] (NORM).
 // Dispatch: (ceil(W_N / 64), T), workgroup 8.  CPU reference: cpu::matmul (with NORM after cpu::rms_norm).
@@ -46,7 +48,7 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
 #endif
 #ifndef W_QUANTIZED
     for (var q = 8u * mat.blocks; q < mat.k4; q++) {
-        var xv = x[xrow + q];
+        var xv = x_quad(xrow + q);
 #ifdef NORM
         ss += dot(xv, xv);
         xv *= gamma[q];

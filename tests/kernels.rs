@@ -400,6 +400,72 @@ fn attention_matches_cpu() {
     });
 }
 
+/// Decode attention with its keys in chunks (flash-decoding across workgroups) and the chunks'
+/// partial results merged by the o projection's x loads: attention_split_parts then
+/// matvec_merge against cpu::attention then cpu::matmul (+ the residual), with and without rope
+/// folded in, at context lengths of one chunk and of several.
+#[test]
+fn split_decode_attention_merges_in_the_o_projection() {
+    let ran = std::cell::Cell::new(0);
+    weight_modes(|ctx| {
+        let mut rng = Rng(41);
+        for (heads, kv_heads, hd) in [(9, 3, 64), (8, 2, 64), (4, 4, 64), (8, 1, 32)] {
+            let s = AttentionShape { heads, kv_heads, head_dim: hd, scale: 1.0 / (hd as f32).sqrt() };
+            let split = kernels::decode_key_split(ctx, s);
+            if split < 2 {
+                continue;
+            }
+            ran.set(ran.get() + 1);
+            let rope = RopeShape { heads, head_dim: hd, n_rot: hd, mode: RopeMode::Normal };
+            let ctx_len = 600u32;
+            let table = kernels::rope_table(ctx_len, hd, 10000.0, 1.0);
+            let tb = ctx.storage_buffer_init("table", bytemuck::cast_slice(&table)).unwrap();
+            let (qd, kd) = ((heads * hd) as usize, (kv_heads * hd) as usize);
+            let (w, w_truth) = matrix(ctx, &mut rng, DType::Q4_1, 96, qd);
+            for pos0 in [0u32, 5, 127, 128, 300, 599] {
+                for fold in [false, true].into_iter().filter(|&f| !f || kernels::rope_foldable(ctx, s, rope)) {
+                    let (q, k, v) = (rng.vec(qd, 2.0), rng.vec(kd, 2.0), rng.vec(kd, 1.0));
+                    let mut kc = rng.vec(kd * ctx_len as usize, 2.0);
+                    let mut vc = rng.vec(kd * ctx_len as usize, 1.0);
+                    let (kb, vb) = (buffer(ctx, &kc), buffer(ctx, &vc));
+                    // With rope folded in the kernel ropes q and the new key and writes the caches' row pos0.
+                    let (q_in, q_used) = if fold {
+                        let k_rot = cpu::rope(&k, RopeShape { heads: kv_heads, ..rope }, pos0, &table);
+                        let row = pos0 as usize * kd;
+                        kc[row..row + kd].copy_from_slice(&k_rot);
+                        vc[row..row + kd].copy_from_slice(&v);
+                        ([&q[..], &k[..], &v[..]].concat(), cpu::rope(&q, rope, pos0, &table))
+                    } else {
+                        (q.clone(), q.clone())
+                    };
+                    let n_keys = pos0 as usize + 1;
+                    let attn = cpu::attention(&q_used, &kc[..n_keys * kd], &vc[..n_keys * kd], s, pos0 as usize);
+                    let residual = rng.vec(96, 1.0);
+                    let want: Vec<f32> = cpu::matmul(&attn, &w_truth, qd).iter().zip(&residual).map(|(a, r)| a + r).collect();
+                    let step = step_buffer(ctx, 1, pos0);
+                    let parts = ctx.storage_buffer("parts", kernels::split_parts_bytes(s, split)).unwrap();
+                    let y = buffer(ctx, &residual);
+                    let d = kernels::attention_split_parts(ctx, &step, &buffer(ctx, &q_in), &parts, &kb, &vb, fold.then_some((&tb, rope)), s, split).unwrap();
+                    let o = kernels::matvec_merge(ctx, &parts, &y, &w, split, hd, true).unwrap();
+                    let mut enc = ctx.device.create_command_encoder(&Default::default());
+                    encode(&mut enc, &[d, o], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 }).unwrap();
+                    ctx.queue.submit([enc.finish()]);
+                    let got = pollster::block_on(ctx.read_buffer(&y, 96 * 4)).unwrap();
+                    ctx.check().expect("GPU error during the dispatch");
+                    assert_close(&format!("split {split} attention + o projection {s:?} pos0 {pos0} rope {fold}"), bytemuck::cast_slice(&got), &want, 1e-4);
+                    if fold {
+                        for (name, buf, truth) in [("k", &kb, &kc), ("v", &vb, &vc)] {
+                            let got = pollster::block_on(ctx.read_buffer(buf, (kd * ctx_len as usize * 4) as u64)).unwrap();
+                            assert_close(&format!("split {split} {name} cache {s:?} pos0 {pos0}"), bytemuck::cast_slice(&got), truth, 1e-6);
+                        }
+                    }
+                }
+            }
+        }
+    });
+    assert!(ran.get() > 0, "no adapter mode split decode attention (it needs subgroups of 4 or 8)");
+}
+
 /// Decode attention with rope_qkv folded in: the output against cpu::rope then cpu::attention,
 /// and the new key (rotated) and value written into the caches' row pos0.
 #[test]
@@ -512,6 +578,12 @@ fn every_shader_variant_validates() {
                             variants.push((shader, subgroups(d.clone(), sg)));
                         }
                     }
+                    // decode's o projection merging split attention's partials
+                    let merge = d.clone().u32("X_SPLIT", 2).u32("X_HD4", 16);
+                    variants.push(("matvec_rows.wgsl", merge.clone()));
+                    for sg in [4, 8] {
+                        variants.push(("matvec_rows.wgsl", subgroups(merge.clone(), sg)));
+                    }
                     let norm = d.clone().flag("NORM").f32("EPS", 1e-5);
                     variants.push(("matvec_rows.wgsl", norm.clone()));
                     for sg in [4, 8] {
@@ -555,7 +627,11 @@ fn every_shader_variant_validates() {
         for wg in [4, 8] {
             let d = base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).u32("QPW", 3).flag("QH1").flag("QH2").flag("HD64").flag("ROPE_IN");
             variants.push(("attention_split.wgsl", d.clone()));
-            variants.push(("attention_split.wgsl", subgroups(d, wg)));
+            variants.push(("attention_split.wgsl", subgroups(d.clone(), wg)));
+            // keys in chunks (decode, merged by the o projection): with and without rope folded in
+            variants.push(("attention_split.wgsl", subgroups(d.u32("SPLIT", 2), wg)));
+            variants.push(("attention_split.wgsl", subgroups(base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("WG", wg).u32("QPW", 3).flag("QH1").flag("QH2").flag("HD64").u32("SPLIT", 2), wg)));
+            variants.push(("attention_split.wgsl", subgroups(base().u32("H", 8).u32("KVH", 1).u32("HD", 32).f32("SCALE", 0.17).u32("WG", wg).u32("QPW", 1).u32("SPLIT", 2), wg)));
         }
         variants.push(("attention_rows.wgsl", base().u32("H", 9).u32("KVH", 3).u32("HD", 64).f32("SCALE", 0.125).u32("QPW", 1)));
         for sg in [4, 8] {

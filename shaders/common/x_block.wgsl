@@ -4,7 +4,8 @@
 // even when every lane reads the same address: on lavapipe those loads took 70% of prefill's
 // matmul time. With SG8 (subgroups of exactly 8 lanes: lavapipe) each lane loads one quad,
 // with SG4 (4 lanes: SwiftShader) two, and `subgroupBroadcast` hands them to the others.
-// Callers keep every lane active and call it in uniform control flow. Needs `x` declared first.
+// Callers keep every lane active and call it in uniform control flow. Needs `x` declared first
+// (and with X_SPLIT, decode's attention partials merged as they load, `mat`).
 // The entry point takes an `Invocation` (the lane id exists only with SUBGROUPS) and
 // `@builtin(workgroup_id)` as a parameter of its own: browsers (Tint) count a struct parameter
 // as non-uniform as a whole, and loops bounded by the workgroup id must stay uniform.
@@ -14,6 +15,34 @@ struct Invocation {
     @builtin(subgroup_invocation_id) lane: u32,
 #endif
 }
+
+#ifdef X_SPLIT
+// x holds attention_split.wgsl's SPLIT partial results of one token (X_SPLIT chunks of the
+// keys, heads X_HD4 quads wide, X_HD4 % 8 == 0 so a block lies in one head): quad i of the
+// attention row is merged from them, Σ_c e^{m_c−M}·acc_c[i] / Σ_c e^{m_c−M}·l_c, M = max_c m_c.
+fn x_quad(i: u32) -> vec4<f32> {
+    let heads = mat.k4 / X_HD4;
+    let ml = X_SPLIT * mat.k4 + i / X_HD4;
+    var big = x[ml].x;
+    for (var c = 1u; c < X_SPLIT; c++) {
+        big = max(big, x[ml + c * heads].x);
+    }
+    var o = vec4<f32>(0.0);
+    var l = 0.0;
+    for (var c = 0u; c < X_SPLIT; c++) {
+        let part = x[ml + c * heads];
+        // A chunk that held no key has l = 0 and contributes nothing.
+        let w = select(0.0, exp(part.x - big), part.y > 0.0);
+        o += w * x[c * mat.k4 + i];
+        l += w * part.y;
+    }
+    return o / l;
+}
+#else
+fn x_quad(i: u32) -> vec4<f32> {
+    return x[i];
+}
+#endif
 
 #ifdef SG8
 // Lane j's quad `a` as quad j of the block, in every lane.
@@ -32,13 +61,13 @@ fn share_block(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 8> {
 
 fn x_block(inv: Invocation, i: u32) -> array<vec4<f32>, 8> {
 #ifdef SG8
-    return share_block(x[i + inv.lane]);
+    return share_block(x_quad(i + inv.lane));
 #endif
 #ifdef SG4
-    return share_block(x[i + inv.lane], x[i + 4u + inv.lane]);
+    return share_block(x_quad(i + inv.lane), x_quad(i + 4u + inv.lane));
 #endif
 #ifndef SUBGROUPS
-    return array<vec4<f32>, 8>(x[i], x[i + 1u], x[i + 2u], x[i + 3u], x[i + 4u], x[i + 5u], x[i + 6u], x[i + 7u]);
+    return array<vec4<f32>, 8>(x_quad(i), x_quad(i + 1u), x_quad(i + 2u), x_quad(i + 3u), x_quad(i + 4u), x_quad(i + 5u), x_quad(i + 6u), x_quad(i + 7u));
 #endif
 }
 

@@ -23,6 +23,8 @@ const _: () = assert!(std::mem::size_of::<Step>() == 16);
 pub enum Grid {
     /// (x, 1, 1) whatever the token count.
     Fixed(u32),
+    /// (x, y, 1) whatever the token count.
+    Fixed2(u32, u32),
     /// (x, T, 1).
     PerToken(u32),
     /// (x, ceil(T / tile), 1).
@@ -69,6 +71,7 @@ impl Dispatch {
         match self.grid {
             Grid::PerSequence => [n_tokens / step.seq_len.max(1), 1, 1],
             Grid::Fixed(x) => [x, 1, 1],
+            Grid::Fixed2(x, y) => [x, y, 1],
             Grid::PerToken(x) => [x, n_tokens, 1],
             Grid::TokenTiles { x, tile } => [x, n_tokens.div_ceil(tile), 1],
             Grid::TokenTilesY { y, tile } => [n_tokens.div_ceil(tile), y, 1],

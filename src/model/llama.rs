@@ -164,6 +164,7 @@ impl Llama {
         let buf = |label: &str, n: u32| ctx.storage_buffer(label, f32s(n) * cap as u64);
 
         let table = kernels::rope_table(context, c.n_rot, c.rope_base, c.rope_freq_scale);
+        let attn_parts = kernels::split_parts_bytes(attention_shape(&c), kernels::decode_key_split(&ctx, attention_shape(&c)));
         let state = RunState {
             ids: ctx.storage_buffer("ids", 4 * cap as u64)?,
             step: ctx.uniform_buffer("step", 16),
@@ -171,7 +172,8 @@ impl Llama {
             xn: buf("xn", d)?,
             qkv: buf("qkv", qd + 2 * kvd)?,
             q_rot: buf("q_rot", qd)?,
-            attn: buf("attn", qd)?,
+            // Decode attention's chunk partials use it too (`kernels::attention_split_parts`).
+            attn: ctx.storage_buffer("attn", (f32s(qd) * cap as u64).max(attn_parts))?,
             gate_up: buf("gate_up", 2 * c.n_ff)?,
             act: buf("act", c.n_ff)?,
             x_last: ctx.storage_buffer("x_last", f32s(d))?,
@@ -181,7 +183,7 @@ impl Llama {
             token_staging: ctx.staging_buffer("token.staging", 4),
             rope_table: ctx.storage_buffer_init("rope_table", bytemuck::cast_slice(&table))?,
         };
-        let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 3 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
+        let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 2 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + (f32s(qd) * cap as u64).max(attn_parts) + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
 
         // Buffers first, weights last: the pipelines (created while recording) compile in a
         // browser's GPU process while the weights are transcoded here.
@@ -354,13 +356,17 @@ fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Di
     Ok((record(false)?, record(true)?))
 }
 
+fn attention_shape(c: &LlamaConfig) -> AttentionShape {
+    AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, scale: 1.0 / (c.head_dim as f32).sqrt() }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], token_embd: &GpuMatrix, output_norm: &wgpu::Buffer, head: &GpuMatrix, decode: bool) -> Result<Vec<Dispatch>> {
     let mm = |x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, acc: bool| {
         if decode { kernels::matvec(ctx, x, y, w, None, acc) } else { kernels::matmul(ctx, &s.step, x, y, w, None, acc) }
     };
     let q_shape = RopeShape { heads: c.n_head, head_dim: c.head_dim, n_rot: c.n_rot, mode: c.rope_mode };
-    let attn = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, scale: 1.0 / (c.head_dim as f32).sqrt() };
+    let attn = attention_shape(c);
     // Decode natively on CPU emulations: each block's RMSNorm runs inside the matrix launches
     // that read its output, where a launch costs more than the norm's extra loads. Measured
     // (`hearth bench-kernels`: rows vs rows_norm; 100-step decode A/B): on lavapipe 60
@@ -376,6 +382,9 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     // attention launch growing 0.4–0.6 ms per token against 3 ms of rope_qkv launches; in
     // Chromium decode stayed within noise and the bigger kernel slowed loading, so not there.
     let fold_rope = fuse_norm && kernels::rope_foldable(ctx, attn, q_shape);
+    // Decode attention's keys in chunks, a workgroup each, merged by the o projection's x loads
+    // (`kernels::decode_key_split`).
+    let split = if decode { kernels::decode_key_split(ctx, attn) } else { 1 };
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
         if fuse_norm {
@@ -388,13 +397,19 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
                 p.push(mm(&s.xn, &s.qkv, m, false)?);
             }
         }
-        if fold_rope {
-            p.push(kernels::attention_split_rope(ctx, &s.step, &s.qkv, &s.attn, &b.k_cache, &b.v_cache, &s.rope_table, attn, q_shape)?);
-        } else {
-            p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
-            p.push(kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?);
+        match (fold_rope, split > 1) {
+            (true, true) => p.push(kernels::attention_split_parts(ctx, &s.step, &s.qkv, &s.attn, &b.k_cache, &b.v_cache, Some((&s.rope_table, q_shape)), attn, split)?),
+            (true, false) => p.push(kernels::attention_split_rope(ctx, &s.step, &s.qkv, &s.attn, &b.k_cache, &b.v_cache, &s.rope_table, attn, q_shape)?),
+            (false, _) => {
+                p.push(kernels::rope_qkv(ctx, &s.step, &s.qkv, &s.q_rot, &b.k_cache, &b.v_cache, &s.rope_table, q_shape, c.n_head_kv)?);
+                p.push(if split > 1 {
+                    kernels::attention_split_parts(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, None, attn, split)?
+                } else {
+                    kernels::attention(ctx, &s.step, &s.q_rot, &s.attn, &b.k_cache, &b.v_cache, attn, decode)?
+                });
+            }
         }
-        p.push(mm(&s.attn, &s.x, &b.attn_output, true)?);
+        p.push(if split > 1 { kernels::matvec_merge(ctx, &s.attn, &s.x, &b.attn_output, split, c.head_dim, true)? } else { mm(&s.attn, &s.x, &b.attn_output, true)? });
         if !fuse_norm {
             p.push(kernels::rms_norm(ctx, &s.step, &s.x, &s.xn, &b.ffn_norm, c.n_embd, c.rms_eps, false)?);
         }

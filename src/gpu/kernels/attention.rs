@@ -101,7 +101,49 @@ pub fn heads_per_workgroup(s: AttentionShape, wg: u32, shared_bytes: u32) -> u32
 /// `attention_split` with `qpw` query heads per workgroup (1..=4, dividing H / KVH).
 #[allow(clippy::too_many_arguments)]
 pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32) -> Result<Dispatch> {
-    split_launch(ctx, step, q, out, k_cache, v_cache, s, wg, qpw, None)
+    split_launch(ctx, step, q, out, k_cache, v_cache, s, wg, qpw, None, 1)
+}
+
+/// Chunks of the keys decode attention splits across workgroups on this adapter (1 = none):
+/// 2 on CPU emulations where a workgroup is one subgroup (`attention_split.wgsl` SPLIT), for
+/// heads a multiple of 32 wide. There the KV groups are few (SmolLM2: 3 workgroups for 2 cores,
+/// the second round half idle); the partials are merged by the o projection's x loads
+/// (`matvec_merge`). Measured (alternated runs, 64 greedy tokens after a 512-token prompt):
+/// lavapipe 22.0–24.7 → 21.8–26.3 tok/s (medians 22.3 → 25.5; the attention launches of a step
+/// 10.6–13.3 → 8.7–9.5 ms in `hearth bench`'s profile); after a 128-token prompt, where chunks
+/// of SPLIT_MIN keys leave one chunk, within noise; SwiftShader in Chromium within noise at
+/// 512 (5.9–6.4 vs 6.1–6.2 tok/s).
+pub fn decode_key_split(ctx: &GpuContext, s: AttentionShape) -> u32 {
+    let subgroup_merge = ctx.simd_subgroup() == Some(split_wg(ctx));
+    if ctx.emulated() && subgroup_merge && s.head_dim % 32 == 0 { 2 } else { 1 }
+}
+
+/// Bytes of the partial results `attention_split_parts` writes for `split` chunks.
+pub fn split_parts_bytes(s: AttentionShape, split: u32) -> u64 {
+    split as u64 * s.heads as u64 * (s.head_dim as u64 + 4) * 4
+}
+
+/// Decode attention (T = 1) with the keys in `split` chunks (≥ 2), a workgroup each, writing
+/// each chunk's unnormalized partial results to `parts` (`split_parts_bytes`) for
+/// `matvec_merge`; `rope_table` folds rope in as `attention_split_rope` (q is then the q|k|v
+/// row). Needs a workgroup of one subgroup (`decode_key_split` > 1).
+#[allow(clippy::too_many_arguments)]
+pub fn attention_split_parts(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, parts: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, rope_table: Option<(&wgpu::Buffer, RopeShape)>, s: AttentionShape, split: u32) -> Result<Dispatch> {
+    if split < 2 || ctx.simd_subgroup() != Some(split_wg(ctx)) || s.head_dim % 32 != 0 {
+        return Err(HearthError::Gpu(format!("attention_split: {split} key chunks need 2 or more, heads a multiple of 32 wide ({} here) and a workgroup of one subgroup of 4 or 8 lanes", s.head_dim)));
+    }
+    match rope_table {
+        Some((table, rope)) => {
+            if !rope_foldable(ctx, s, rope) {
+                return Err(HearthError::Gpu(format!("attention_split: rope can't be folded in for {s:?} and {rope:?}")));
+            }
+            split_launch(ctx, step, q, parts, k_cache, v_cache, s, split_wg(ctx), s.heads / s.kv_heads, Some(table), split)
+        }
+        None => {
+            let qpw = heads_per_workgroup(s, split_wg(ctx), ctx.limits.max_compute_workgroup_storage_size);
+            split_launch(ctx, step, q, parts, k_cache, v_cache, s, split_wg(ctx), qpw, None, split)
+        }
+    }
 }
 
 /// The adapter's `attention_split` workgroup: one SIMD vector of the emulator.
@@ -125,11 +167,11 @@ pub fn attention_split_rope(ctx: &GpuContext, step: &wgpu::Buffer, qkv: &wgpu::B
     if !rope_foldable(ctx, s, rope) {
         return Err(HearthError::Gpu(format!("attention_split: rope can't be folded in for {s:?} and {rope:?}")));
     }
-    split_launch(ctx, step, qkv, out, k_cache, v_cache, s, split_wg(ctx), s.heads / s.kv_heads, Some(table))
+    split_launch(ctx, step, qkv, out, k_cache, v_cache, s, split_wg(ctx), s.heads / s.kv_heads, Some(table), 1)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32, rope_table: Option<&wgpu::Buffer>) -> Result<Dispatch> {
+fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, wg: u32, qpw: u32, rope_table: Option<&wgpu::Buffer>, split: u32) -> Result<Dispatch> {
     check(&s)?;
     if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && s.head_dim != 64) {
         return Err(HearthError::Gpu(format!("attention_split: {qpw} heads per workgroup must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 wide", s.heads / s.kv_heads)));
@@ -138,10 +180,12 @@ fn split_launch(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &w
     let defines = defines.flag_if(s.head_dim == 64, "HD64").flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
     // A workgroup of one subgroup merges its partial results with subgroup operations.
     let defines = if ctx.simd_subgroup() == Some(wg) { ctx.subgroup_defines(defines) } else { defines };
+    let defines = if split > 1 { defines.u32("SPLIT", split) } else { defines };
     let p = ctx.pipeline_handle("attention_split.wgsl", defines.flag_if(rope_table.is_some(), "ROPE_IN"))?;
     let mut entries = vec![(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)];
     entries.extend(rope_table.map(|t| (8, t)));
-    Ok(Dispatch::new(ctx, "attention", p, &entries, Grid::PerToken(s.heads / qpw)))
+    let grid = if split > 1 { Grid::Fixed2(s.heads / qpw, split) } else { Grid::PerToken(s.heads / qpw) };
+    Ok(Dispatch::new(ctx, "attention", p, &entries, grid))
 }
 
 /// A workgroup per query row, keys in shared-memory tiles (`shaders/attention.wgsl`).

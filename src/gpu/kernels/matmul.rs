@@ -29,9 +29,18 @@ pub struct Norm<'a> {
 /// every matrix of a model in one format shares them.
 #[allow(clippy::too_many_arguments)]
 fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>) -> Result<Dispatch> {
+    launch_x(ctx, shader, head, w, bias, accumulate, swiglu, grid, norm, None)
+}
+
+/// `launch`, with x holding `x_split` = (chunks, head_dim) attention partials to merge.
+#[allow(clippy::too_many_arguments)]
+fn launch_x(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>, x_split: Option<(u32, u32)>) -> Result<Dispatch> {
     let mut defines = w.defines().flag_if(bias.is_some(), "BIAS");
     if let Some(n) = norm {
         defines = defines.flag("NORM").f32("EPS", n.eps);
+    }
+    if let Some((chunks, head_dim)) = x_split {
+        defines = defines.u32("X_SPLIT", chunks).u32("X_HD4", head_dim / 4);
     }
     if shader.ends_with("_rows.wgsl") {
         defines = ctx.subgroup_defines(defines);
@@ -91,6 +100,17 @@ fn check_swiglu(w: &GpuMatrix) -> Result<()> {
 pub fn matvec_swiglu(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
     launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(64)), None)
+}
+
+/// Decode's attention output projection, y (+)= W·attnᵀ, where decode attention left `split`
+/// chunk partials per head in `parts` (`attention_split_parts`): the rows kernel merges them as
+/// it loads x (`common/x_block.wgsl` X_SPLIT), so the split costs no launch of its own. Needs
+/// W's columns = whole heads of `head_dim` (a multiple of 32).
+pub fn matvec_merge(ctx: &GpuContext, parts: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, split: u32, head_dim: u32, accumulate: bool) -> Result<Dispatch> {
+    if split < 2 || head_dim % 32 != 0 || w.cols % head_dim != 0 {
+        return Err(crate::error::HearthError::Gpu(format!("{}: merging {split} attention chunks needs 2 or more chunks and {}-column rows of whole {head_dim}-wide heads (a multiple of 32)", w.name, w.cols)));
+    }
+    launch_x(ctx, "matvec_rows.wgsl", &[(2, parts), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(64)), None, Some((split, head_dim)))
 }
 
 /// Decode with RMSNorm fused in (rows kernel, CPU-emulated adapters): y (+)= W·norm(x)ᵀ where
