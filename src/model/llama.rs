@@ -382,9 +382,11 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
     // attention launch growing 0.4–0.6 ms per token against 3 ms of rope_qkv launches; in
     // Chromium decode stayed within noise and the bigger kernel slowed loading, so not there.
     let fold_rope = fuse_norm && kernels::rope_foldable(ctx, attn, q_shape);
-    // Decode attention's keys in chunks, a workgroup each, merged by the o projection's x loads
-    // (`kernels::decode_key_split`).
-    let split = if decode { kernels::decode_key_split(ctx, attn) } else { 1 };
+    // Natively also decode attention's keys in chunks, a workgroup each, merged by the o
+    // projection's x loads (`kernels::decode_key_split`). Browsers keep one chunk: there decode
+    // at 512 cached tokens measured within noise, and the o projection's merging variant is one
+    // more pipeline to compile before the first token (TTFT 701–725 vs 626–674 ms in Chromium).
+    let split = if fuse_norm { kernels::decode_key_split(ctx, attn) } else { 1 };
     let mut p = vec![kernels::embed(ctx, token_embd, &s.ids, &s.x)?];
     for b in blocks {
         if fuse_norm {

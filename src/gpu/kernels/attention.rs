@@ -112,7 +112,7 @@ pub fn attention_split_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Bu
 /// lavapipe 22.0–24.7 → 21.8–26.3 tok/s (medians 22.3 → 25.5; the attention launches of a step
 /// 10.6–13.3 → 8.7–9.5 ms in `hearth bench`'s profile); after a 128-token prompt, where chunks
 /// of SPLIT_MIN keys leave one chunk, within noise; SwiftShader in Chromium within noise at
-/// 512 (5.9–6.4 vs 6.1–6.2 tok/s).
+/// 512 (5.9–6.4 vs 6.1–6.2 tok/s), so `Llama` splits natively only.
 pub fn decode_key_split(ctx: &GpuContext, s: AttentionShape) -> u32 {
     let subgroup_merge = ctx.simd_subgroup() == Some(split_wg(ctx));
     if ctx.emulated() && subgroup_merge && s.head_dim % 32 == 0 { 2 } else { 1 }
