@@ -3,20 +3,23 @@
 // barrier is a fiber or coroutine switch):
 //   out[t, h, :] = Σ_{j ≤ pos0+t} softmax_j(SCALE · q[t, h]·k[j, g]) · v[j, g],  g = h / (H / KVH)
 // A workgroup holds 8 consecutive tokens of QPW heads of one KV group, so at every key all its
-// invocations read the same K and V rows; with SG8 / SG4 (subgroups of 8 / 4 lanes, HD = 64)
-// each lane loads 16 / SG of a row's quads and `subgroupBroadcast` hands them to the others (CPU
-// emulations turn every per-lane load into a gather), and each invocation scores the row against
-// its token's QPW heads (1..4, dividing H / KVH), written out with the flags QH1 (QPW ≥ 2), QH2
-// (≥ 3), QH3 (= 4) as in attention_split.wgsl: the broadcasts, an extract and a splat per value,
-// are shared by the heads. Without subgroups QPW = 1. An online (running max, running sum)
-// softmax keeps q, the accumulator and two scalars per head, for any context length. Lanes whose
-// causal window ended sit out the remaining keys (their probabilities are 0).
+// invocations read the same K and V rows; with SG8 / SG4 (subgroups of 8 / 4 lanes; HD = 64, or
+// 32 with HD32) each lane loads HD4 / SG of a row's quads and `subgroupBroadcast` hands them to
+// the others (CPU emulations turn every per-lane load into a gather), and each invocation scores
+// the row against its token's QPW heads (1..4, dividing H / KVH), written out with the flags
+// QH1 (QPW ≥ 2), QH2 (≥ 3), QH3 (= 4) as in attention_split.wgsl: the broadcasts, an extract
+// and a splat per value, are shared by the heads. Without subgroups QPW = 1. An online
+// (running max, running sum) softmax keeps q, the accumulator and two scalars per head, for any
+// context length. Lanes whose causal window ended sit out the remaining keys (their
+// probabilities are 0).
 // ENCODER: bidirectional over the padded batch instead (as attention.wgsl's ENCODER) — token t
 // of sequence b = t / seq_len attends to keys b·seq_len .. b·seq_len + lens[b] of k/v
-// activations [T, KVH·HD]; the key loop runs to seq_len and masks the padding.
+// activations [T, KVH·HD]. A workgroup holds up to 8 tokens of one sequence (so its lanes share
+// the keys) and stops at the sequence's length: the padding's keys are never read.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
 //           · 8 lens[batch] (ENCODER)
-// Dispatch: (ceil(T / 8), H / QPW). Needs HD % 4 == 0, HD ≤ 256.
+// Dispatch: (ceil(T / 8), H / QPW); ENCODER (batch · ceil(seq_len / 8), H / QPW). Needs
+// HD % 4 == 0, HD ≤ 256.
 // CPU reference: cpu::attention, cpu::encoder_attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
@@ -29,7 +32,44 @@
 
 const HD4: u32 = HD / 4u;
 const NEG: f32 = -3.0e38;
+#ifdef HD32
+#include "common/row8.wgsl"
+#else
 #include "common/row16.wgsl"
+#endif
+
+#ifdef SUBGROUPS
+// A head row as quads: 16 (HD = 64) or 8 (HD32: HD = 32).
+alias Row = array<vec4<f32>, HD4>;
+#endif
+#ifdef HD32
+#ifdef SG8
+// An 8-quad row from the quads lanes loaded: lane i has quad i.
+fn shared_row(a: vec4<f32>) -> Row {
+    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u));
+}
+fn k_row(base: u32, lane: u32) -> Row {
+    return shared_row(k_cache[base + lane]);
+}
+fn v_row(base: u32, lane: u32) -> Row {
+    return shared_row(v_cache[base + lane]);
+}
+#endif
+#ifdef SG4
+// An 8-quad row from the quads lanes loaded: lane i has quads i (a) and 4 + i (b).
+fn shared_row(a: vec4<f32>, b: vec4<f32>) -> Row {
+    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u));
+}
+fn k_row(base: u32, lane: u32) -> Row {
+    return shared_row(k_cache[base + lane], k_cache[base + 4u + lane]);
+}
+fn v_row(base: u32, lane: u32) -> Row {
+    return shared_row(v_cache[base + lane], v_cache[base + 4u + lane]);
+}
+#endif
+#else
 
 #ifdef SG8
 // A 16-quad row from the quads lanes loaded: lane i has quads i (a) and 8 + i (b).
@@ -61,36 +101,45 @@ fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
     return shared16(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
 }
 #endif
+#endif
 
 #ifdef SUBGROUPS
 // One head's online softmax over the keys so far.
 struct Online {
     m: f32,
     l: f32,
-    acc: array<vec4<f32>, 16>,
+    acc: Row,
 }
 
 // `st` after one more key with row k, value row v; a key outside the lane's window (`live`
 // false) leaves it as it was.
-fn step_key(st: Online, qv: array<vec4<f32>, 16>, k: array<vec4<f32>, 16>, v: array<vec4<f32>, 16>, live: bool) -> Online {
+fn step_key(st: Online, qv: Row, k: Row, v: Row, live: bool) -> Online {
+#ifdef HD32
+    let s = select(NEG, dot8(qv, k), live);
+#else
     let s = select(NEG, dot16(qv, k), live);
+#endif
     let m_new = max(st.m, s);
     let corr = exp(st.m - m_new);
     let p = select(0.0, exp(s - m_new), live);
+#ifdef HD32
+    return Online(m_new, st.l * corr + p, update8(st.acc, corr, p, v));
+#else
     return Online(m_new, st.l * corr + p, update16(st.acc, corr, p, v));
+#endif
 }
 
 // Head row `base` of q, pre-scaled.
-fn query(base: u32) -> array<vec4<f32>, 16> {
-    var r: array<vec4<f32>, 16>;
-    for (var d = 0u; d < 16u; d++) {
+fn query(base: u32) -> Row {
+    var r: Row;
+    for (var d = 0u; d < HD4; d++) {
         r[d] = q[base + d] * SCALE;
     }
     return r;
 }
 
 fn store(base: u32, st: Online) {
-    for (var d = 0u; d < 16u; d++) {
+    for (var d = 0u; d < HD4; d++) {
         out[base + d] = st.acc[d] / st.l;
     }
 }
@@ -104,33 +153,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         ) {
     let h = wid.y * QPW;
     let g = h / (H / KVH);
-    let t0 = wid.x * 8u;
-    let t = min(t0 + lid.x, step.n_tokens - 1u);
 #ifdef ENCODER
-    let key0 = (t / step.seq_len) * step.seq_len;
-    let n_keys = step.seq_len;
-    let mine = lens[t / step.seq_len];
+    // Up to 8 tokens of one sequence: its keys, up to its length (the padding is left out).
+    let tiles = (step.seq_len + 7u) / 8u;
+    let key0 = (wid.x / tiles) * step.seq_len;
+    let t0 = key0 + (wid.x % tiles) * 8u;
+    let t_end = key0 + step.seq_len;
+    let n_keys = lens[wid.x / tiles];
+    let mine = n_keys;
 #else
+    let t0 = wid.x * 8u;
+    let t_end = step.n_tokens;
     // Keys every lane of the workgroup needs: up to the last token's position.
     let key0 = 0u;
     let n_keys = step.pos0 + min(t0 + 8u, step.n_tokens);
+#endif
+    let t = min(t0 + lid.x, t_end - 1u);
+#ifndef ENCODER
     let mine = step.pos0 + t + 1u;
 #endif
     let qbase = (t * H + h) * HD4;
 #ifdef SUBGROUPS
     let q0 = query(qbase);
-    var s0 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+    var s0 = Online(NEG, 0.0, Row());
 #ifdef QH1
     let q1 = query(qbase + HD4);
-    var s1 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+    var s1 = Online(NEG, 0.0, Row());
 #endif
 #ifdef QH2
     let q2 = query(qbase + 2u * HD4);
-    var s2 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+    var s2 = Online(NEG, 0.0, Row());
 #endif
 #ifdef QH3
     let q3 = query(qbase + 3u * HD4);
-    var s3 = Online(NEG, 0.0, array<vec4<f32>, 16>());
+    var s3 = Online(NEG, 0.0, Row());
 #endif
     for (var j = 0u; j < n_keys; j++) {
         let kbase = ((key0 + j) * KVH + g) * HD4;
@@ -148,7 +204,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         s3 = step_key(s3, q3, k, v, live);
 #endif
     }
-    if t0 + lid.x < step.n_tokens {
+    if t0 + lid.x < t_end {
         store(qbase, s0);
 #ifdef QH1
         store(qbase + HD4, s1);
@@ -188,7 +244,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         }
         m = m_new;
     }
-    if t0 + lid.x < step.n_tokens {
+    if t0 + lid.x < t_end {
         for (var d = 0u; d < HD4; d++) {
             out[qbase + d] = acc[d] / l;
         }

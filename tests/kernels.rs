@@ -378,7 +378,7 @@ fn attention_matches_cpu() {
             let d = kernels::attention_rows(ctx, &step, &qb, &out, &kb, &vb, s).unwrap();
             assert_close(&format!("attention_rows {s:?} t{t} pos0 {pos0}"), &run(ctx, &[d], t as u32, &out, q.len()), &want, 2e-5);
             // every number of query heads per invocation the KV group allows where rows are shared
-            let shared = head_dim == 64 && ctx.simd_subgroup().is_some();
+            let shared = (head_dim == 64 || head_dim == 32) && ctx.simd_subgroup().is_some();
             for qpw in (2..=4).filter(|&n| shared && (heads / kv_heads) % n == 0) {
                 let out = ctx.storage_buffer("out", q.len() as u64 * 4).unwrap();
                 let d = kernels::attention_rows_heads(ctx, &step, &qb, &out, &kb, &vb, s, qpw).unwrap();
@@ -647,6 +647,12 @@ fn every_shader_variant_validates() {
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
         variants.push(("attention_rows.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).u32("QPW", 1).flag("ENCODER")));
+        for sg in [4, 8] {
+            // 32-wide heads with shared rows: MiniLM's encoder, and a decoder with 2 heads a group
+            variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).u32("QPW", 1).flag("HD32").flag("ENCODER"), sg)));
+            variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 8).u32("KVH", 4).u32("HD", 32).f32("SCALE", 0.17).u32("QPW", 2).flag("QH1").flag("HD32"), sg)));
+            variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 2).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("QPW", 1).flag("ENCODER"), sg)));
+        }
         variants.push(("add_rows.wgsl", base().u32("W", 384)));
         variants.push(("argmax.wgsl", base().u32("N", 49152)));
         variants.push(("limits_read.wgsl", base()));

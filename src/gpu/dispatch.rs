@@ -33,6 +33,9 @@ pub enum Grid {
     TokenTilesY { y: u32, tile: u32 },
     /// (n_sequences, 1, 1): one workgroup per sequence of an encoder batch.
     PerSequence,
+    /// (n_sequences · ceil(seq_len / tile), y, 1): tiles of tokens that stay within one sequence
+    /// of an encoder batch.
+    SequenceTilesY { y: u32, tile: u32 },
 }
 
 pub struct Dispatch {
@@ -70,6 +73,7 @@ impl Dispatch {
         let n_tokens = step.n_tokens;
         match self.grid {
             Grid::PerSequence => [n_tokens / step.seq_len.max(1), 1, 1],
+            Grid::SequenceTilesY { y, tile } => [n_tokens / step.seq_len.max(1) * step.seq_len.div_ceil(tile), y, 1],
             Grid::Fixed(x) => [x, 1, 1],
             Grid::Fixed2(x, y) => [x, y, 1],
             Grid::PerToken(x) => [x, n_tokens, 1],
@@ -114,4 +118,32 @@ pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], step:
         pass.dispatch_workgroups(x, y, z);
     }
     Ok(())
+}
+
+/// Time each kernel family (launches sharing a label) of `program` apart: all of a family's
+/// launches, in program order, in one submit, waited for. For finding hot spots, not for
+/// throughput figures: the families run apart, so the values they compute are not a real
+/// forward's. The step's uniforms must already be written. Returns (label, ms) per family in
+/// order of first appearance.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn profile_families(ctx: &GpuContext, program: &[Dispatch], step: &Step) -> Result<Vec<(&'static str, f64)>> {
+    let mut families: Vec<&'static str> = Vec::new();
+    for d in program {
+        if !families.contains(&d.label) {
+            families.push(d.label);
+        }
+    }
+    let mut totals = Vec::new();
+    for family in families {
+        let mut enc = ctx.device.create_command_encoder(&Default::default());
+        for d in program.iter().filter(|d| d.label == family) {
+            encode(&mut enc, std::slice::from_ref(d), step)?;
+        }
+        let t = web_time::Instant::now();
+        ctx.queue.submit([enc.finish()]);
+        ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
+        totals.push((family, t.elapsed().as_secs_f64() * 1e3));
+    }
+    ctx.check()?;
+    Ok(totals)
 }

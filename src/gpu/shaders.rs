@@ -13,6 +13,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("common/reduce.wgsl", include_str!("../../shaders/common/reduce.wgsl")),
     ("common/x_block.wgsl", include_str!("../../shaders/common/x_block.wgsl")),
     ("common/row16.wgsl", include_str!("../../shaders/common/row16.wgsl")),
+    ("common/row8.wgsl", include_str!("../../shaders/common/row8.wgsl")),
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
     ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
     ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),

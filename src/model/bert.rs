@@ -371,6 +371,30 @@ impl Bert {
     /// forward over the batch padded to its longest sequence.
     pub async fn forward(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
         let d = self.config.hidden_size as usize;
+        let step = self.write_batch(seqs)?;
+        let ctx = &self.ctx;
+        self.ready().await?;
+        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("encode") });
+        encode(&mut enc, &self.program, &step)?;
+        let bytes = (seqs.len() * d * 4) as u64;
+        enc.copy_buffer_to_buffer(&self.pooled, 0, &self.staging, 0, bytes);
+        ctx.queue.submit([enc.finish()]);
+        let raw = ctx.read_staging(&self.staging, bytes).await?;
+        Ok(bytemuck::cast_slice::<u8, f32>(&raw).chunks(d).map(|c| c.to_vec()).collect())
+    }
+
+    /// Time each kernel family of a forward over `seqs` apart
+    /// (`gpu::dispatch::profile_families`). Returns (label, ms) per family.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn profile(&self, seqs: &[Vec<u32>]) -> Result<Vec<(&'static str, f64)>> {
+        let step = self.write_batch(seqs)?;
+        pollster::block_on(self.ready())?;
+        crate::gpu::dispatch::profile_families(&self.ctx, &self.program, &step)
+    }
+
+    /// Check a batch and write its token ids (padded to the longest sequence), lengths and
+    /// step uniforms to the GPU.
+    fn write_batch(&self, seqs: &[Vec<u32>]) -> Result<Step> {
         let seq_len = seqs.iter().map(Vec::len).max().unwrap_or(0);
         if seqs.is_empty() || seqs.len() > self.options.batch || seqs.iter().any(|s| s.is_empty()) || seq_len > self.options.max_seq_len {
             return Err(HearthError::InvalidArgument(format!("a batch holds 1..={} sequences of 1..={} tokens", self.options.batch, self.options.max_seq_len)));
@@ -384,17 +408,9 @@ impl Bert {
         }
         let lens: Vec<u32> = seqs.iter().map(|s| s.len() as u32).collect();
         let step = Step { n_tokens: ids.len() as u32, pos0: 0, seq_len: seq_len as u32, _pad: 0 };
-        let ctx = &self.ctx;
-        self.ready().await?;
-        ctx.queue.write_buffer(&self.ids, 0, bytemuck::cast_slice(&ids));
-        ctx.queue.write_buffer(&self.lens, 0, bytemuck::cast_slice(&lens));
-        ctx.queue.write_buffer(&self.step, 0, bytemuck::bytes_of(&step));
-        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("encode") });
-        encode(&mut enc, &self.program, &step)?;
-        let bytes = (seqs.len() * d * 4) as u64;
-        enc.copy_buffer_to_buffer(&self.pooled, 0, &self.staging, 0, bytes);
-        ctx.queue.submit([enc.finish()]);
-        let raw = ctx.read_staging(&self.staging, bytes).await?;
-        Ok(bytemuck::cast_slice::<u8, f32>(&raw).chunks(d).map(|c| c.to_vec()).collect())
+        self.ctx.queue.write_buffer(&self.ids, 0, bytemuck::cast_slice(&ids));
+        self.ctx.queue.write_buffer(&self.lens, 0, bytemuck::cast_slice(&lens));
+        self.ctx.queue.write_buffer(&self.step, 0, bytemuck::bytes_of(&step));
+        Ok(step)
     }
 }

@@ -442,10 +442,9 @@ fn record(ctx: &GpuContext, c: &LlamaConfig, s: &RunState, blocks: &[Block], tok
 
 #[cfg(not(target_arch = "wasm32"))]
 impl Llama {
-    /// Time each kernel family of one forward over `ids` apart: all of a family's launches (in
-    /// program order) in one submit, waited for. For finding hot spots, not for throughput
-    /// figures; the families run apart, so the values computed (and the cache entries written
-    /// at these positions) are not a real forward's. Returns (label, ms) per family.
+    /// Time each kernel family of one forward over `ids` apart (`gpu::dispatch::profile_families`;
+    /// the cache entries written at these positions are not a real forward's). Returns (label,
+    /// ms) per family.
     pub fn profile(&mut self, ids: &[u32]) -> Result<Vec<(&'static str, f64)>> {
         if ids.is_empty() || ids.len() > self.batch as usize || self.cached.len() + ids.len() > self.context as usize {
             return Err(HearthError::InvalidArgument(format!("profile runs 1..={} tokens within the context", self.batch)));
@@ -457,24 +456,7 @@ impl Llama {
         let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
         ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&step));
         let program = if n == 1 { &self.decode } else { &self.prefill };
-        let mut families: Vec<&'static str> = Vec::new();
-        for d in program {
-            if !families.contains(&d.label) {
-                families.push(d.label);
-            }
-        }
-        let mut totals: Vec<(&'static str, f64)> = Vec::new();
-        for family in families {
-            let mut enc = ctx.device.create_command_encoder(&Default::default());
-            for d in program.iter().filter(|d| d.label == family) {
-                encode(&mut enc, std::slice::from_ref(d), &step)?;
-            }
-            let t = web_time::Instant::now();
-            ctx.queue.submit([enc.finish()]);
-            ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
-            totals.push((family, t.elapsed().as_secs_f64() * 1e3));
-        }
-        ctx.check()?;
+        let totals = crate::gpu::dispatch::profile_families(&ctx, program, &step)?;
         self.cached.extend_from_slice(ids);
         Ok(totals)
     }

@@ -40,6 +40,11 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
+/// A profile's (label, ms) pairs to 2 decimals.
+fn rounded(v: Vec<(&'static str, f64)>) -> Vec<(&'static str, f64)> {
+    v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect()
+}
+
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
@@ -168,8 +173,13 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
     let load_ms = ms(t);
     embedder.embed(&sentences[..2]).await?; // warm-up
     let t = Instant::now();
-    embedder.embed(sentences).await?;
+    let all = embedder.embed(sentences).await?;
     let batch32_ms = ms(t);
+    // Where a forward's time goes: each kernel family apart, batch 32 (ids in length order, as
+    // `embed` batches them) and batch 1.
+    let mut by_len = all.input_ids.clone();
+    by_len.sort_by_key(Vec::len);
+    let profile = json!({ "batch32": rounded(embedder.bert.profile(&by_len)?), "batch1": rounded(embedder.bert.profile(&by_len[..1])?) });
     let mut single = Vec::new();
     let t = Instant::now();
     for s in sentences {
@@ -188,6 +198,7 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
         "batch32_sentences_s": round(sentences.len() as f64 / batch32_ms * 1e3, 3),
         "batch1_ms": round(median(single), 2),
         "batch1_sentences_s": round(sentences.len() as f64 / batch1_total * 1e3, 3),
+        "profile_ms": profile,
     }))
 }
 
@@ -257,7 +268,6 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     let greedy = json!({ "logits_readback_ms": round(median(full), 2), "gpu_argmax_ms": round(median(picked), 2) });
     // Where the time goes: each kernel family timed alone (its launches in one submit).
     model.llama.reset();
-    let rounded = |v: Vec<(&'static str, f64)>| v.into_iter().map(|(k, ms)| (k, round(ms, 2))).collect::<Vec<_>>();
     let prefill_profile = rounded(model.llama.profile(&ids("p128")?)?);
     let decode_profile = profile_decode(&mut model.llama)?;
     // The same after the 512-token prompt (attention reads 4× the cache).

@@ -38,10 +38,26 @@ pub fn attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, o
 /// 0.75 → 0.69–0.70 ms.
 pub fn rows_heads(ctx: &GpuContext, s: AttentionShape) -> u32 {
     let group = s.heads / s.kv_heads.max(1);
-    if s.head_dim != 64 || ctx.simd_subgroup().is_none() {
+    if !shared_rows(ctx, s) {
         return 1;
     }
     [4, 3, 2].into_iter().find(|&n| group % n == 0).unwrap_or(1)
+}
+
+/// Whether `attention_rows` shares K and V rows across the subgroup here: heads 64 or 32 wide
+/// (their steps written out: common/row16.wgsl, row8.wgsl) and subgroups of 4 or 8. For
+/// MiniLM's 32-wide heads (with the encoder's tiles kept within a sequence, which also skips
+/// the padding's keys) its encoder attention natively went 59 → 14 ms for the 32-sentence batch
+/// (`hearth bench` profile), 1.8 → 0.6 ms for one sentence.
+fn shared_rows(ctx: &GpuContext, s: AttentionShape) -> bool {
+    (s.head_dim == 64 || s.head_dim == 32) && ctx.simd_subgroup().is_some()
+}
+
+/// The defines of `attention_rows.wgsl` for `s` with `qpw` heads per invocation.
+fn rows_defines(ctx: &GpuContext, s: AttentionShape, qpw: u32) -> Defines {
+    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("QPW", qpw);
+    let defines = defines.flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
+    if shared_rows(ctx, s) { ctx.subgroup_defines(defines.flag_if(s.head_dim == 32, "HD32")) } else { defines }
 }
 
 /// `attention_rows` with `qpw` query heads per invocation (1..=4, dividing H / KVH; more than 1
@@ -49,15 +65,10 @@ pub fn rows_heads(ctx: &GpuContext, s: AttentionShape) -> u32 {
 #[allow(clippy::too_many_arguments)]
 pub fn attention_rows_heads(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k_cache: &wgpu::Buffer, v_cache: &wgpu::Buffer, s: AttentionShape, qpw: u32) -> Result<Dispatch> {
     check(&s)?;
-    // K and V rows shared across the subgroup (written out for 64-wide heads: SmolLM2's).
-    let shared = s.head_dim == 64 && ctx.simd_subgroup().is_some();
-    if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && !shared) {
-        return Err(HearthError::Gpu(format!("attention_rows: {qpw} heads per invocation must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 wide and subgroups of 4 or 8 share the rows", s.heads / s.kv_heads)));
+    if !(1..=4).contains(&qpw) || (s.heads / s.kv_heads) % qpw != 0 || (qpw > 1 && !shared_rows(ctx, s)) {
+        return Err(HearthError::Gpu(format!("attention_rows: {qpw} heads per invocation must be 1..=4, divide the {} heads of a KV group, and be 1 unless heads are 64 or 32 wide and subgroups of 4 or 8 share the rows", s.heads / s.kv_heads)));
     }
-    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("QPW", qpw);
-    let defines = defines.flag_if(qpw >= 2, "QH1").flag_if(qpw >= 3, "QH2").flag_if(qpw >= 4, "QH3");
-    let defines = if shared { ctx.subgroup_defines(defines) } else { defines };
-    let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
+    let p = ctx.pipeline_handle("attention_rows.wgsl", rows_defines(ctx, s, qpw))?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::TokenTilesY { y: s.heads / qpw, tile: 8 }))
 }
 
@@ -215,9 +226,8 @@ pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::
 #[allow(clippy::too_many_arguments)]
 pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
-    let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).u32("QPW", 1).flag("ENCODER");
-    let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::TokenTilesY { y: s.heads, tile: 8 }))
+    let p = ctx.pipeline_handle("attention_rows.wgsl", rows_defines(ctx, s, 1).flag("ENCODER"))?;
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::SequenceTilesY { y: s.heads, tile: 8 }))
 }
 
 fn check(s: &AttentionShape) -> Result<()> {
