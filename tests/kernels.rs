@@ -358,6 +358,27 @@ fn layer_norm_and_gelu_match_cpu() {
     });
 }
 
+/// The matrix kernels' fused GELU output (BERT's intermediate projection): gelu(x·Wᵀ + bias).
+#[test]
+fn matmul_gelu_matches_cpu() {
+    weight_modes(|ctx| {
+        let mut rng = Rng(23);
+        for dtype in [DType::F16, DType::Q8_0, DType::F32] {
+            for (rows, cols, t) in [(96, 64, 5), (1536, 384, 33)] {
+                let (w, truth) = matrix(ctx, &mut rng, dtype, rows, cols);
+                let x = rng.vec(t * cols, 1.0);
+                let bias = rng.vec(rows, 1.0);
+                let pre: Vec<f32> = cpu::matmul(&x, &truth, cols).chunks(rows).flat_map(|r| r.iter().zip(&bias).map(|(v, b)| v + b).collect::<Vec<_>>()).collect();
+                let want = cpu::gelu(&pre);
+                let step = step_buffer(ctx, t as u32, 0);
+                let out = ctx.storage_buffer("out", (rows * t * 4) as u64).unwrap();
+                let d = kernels::matmul_gelu(ctx, &step, &buffer(ctx, &x), &out, &w, Some(&buffer(ctx, &bias))).unwrap();
+                assert_close(&format!("matmul_gelu {} {rows}x{cols} t{t}", dtype.name()), &run(ctx, &[d], t as u32, &out, rows * t), &want, 1e-4);
+            }
+        }
+    });
+}
+
 #[test]
 fn attention_matches_cpu() {
     both_modes(|ctx| {
@@ -583,6 +604,13 @@ fn every_shader_variant_validates() {
                     variants.push(("matvec_rows.wgsl", merge.clone()));
                     for sg in [4, 8] {
                         variants.push(("matvec_rows.wgsl", subgroups(merge.clone(), sg)));
+                    }
+                    // BERT's intermediate projection, GELU fused into the output
+                    for shader in ["matmul_rows.wgsl", "matmul.wgsl"] {
+                        variants.push((shader, d.clone().flag("GELU")));
+                    }
+                    for sg in [4, 8] {
+                        variants.push(("matmul_rows.wgsl", subgroups(d.clone().flag("GELU"), sg)));
                     }
                     let norm = d.clone().flag("NORM").f32("EPS", 1e-5);
                     variants.push(("matvec_rows.wgsl", norm.clone()));

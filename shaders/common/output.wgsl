@@ -1,10 +1,13 @@
 // The output of the matrix kernels (matvec, matmul and their _rows variants):
-// y[t·y_stride + y_offset + n] = v (+ bias[n] with BIAS), or += with `mat.accumulate` (the fused
-// residual add). A stacked projection whose parts' formats differ writes each part's column
+// y[t·y_stride + y_offset + n] = v (+ bias[n] with BIAS; then gelu(·) with GELU, not with
+// accumulate), or += with `mat.accumulate` (the fused residual add). A stacked projection whose parts' formats differ writes each part's column
 // range of wider rows (y_stride, y_offset in common/matrix_shape.wgsl).
 // With `mat.swiglu` (rows kernels only) W is gate rows 0..F then up rows F..2F (F = n/2) and
 // the kernel writes act[t, i] = silu(gate)·up (`store_owned`).
 // Binds 3 y and, with BIAS, 6 bias[n]. Callers skip n past the rows and t past the tokens.
+#ifdef GELU
+#include "common/gelu.wgsl"
+#endif
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 #ifdef BIAS
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
@@ -14,6 +17,10 @@ fn store_y(t: u32, n: u32, value: f32) {
     var v = value;
 #ifdef BIAS
     v += bias[n];
+#endif
+#ifdef GELU
+    // One lane of the vector form (the other three are dead code to the compilers).
+    v = gelu4(vec4<f32>(v)).x;
 #endif
     let i = t * mat.y_stride + mat.y_offset + n;
     if mat.accumulate != 0u {

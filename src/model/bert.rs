@@ -2,8 +2,8 @@
 //! `config.json` + `model.safetensors` and are quantized at load (`BertWeights`: by default the
 //! token table in Q8_0 and the linear layers in F16; uniform Q8_0, F16 or F32 selectable). One recorded program runs a padded batch: embeddings (word + position +
 //! token type 0) → LayerNorm → per layer [q/k/v (+bias) → masked bidirectional attention →
-//! output (+bias, += residual) → LayerNorm → intermediate (+bias) → GELU → output (+bias,
-//! += residual) → LayerNorm] → pooling (+ L2 normalize). Post-LN, as BERT is.
+//! output (+bias, += residual) → LayerNorm → intermediate (+bias, GELU fused into its output)
+//! → output (+bias, += residual) → LayerNorm] → pooling (+ L2 normalize). Post-LN, as BERT is.
 
 use crate::error::{HearthError, Result};
 use crate::gpu::kernels::{self, AttentionShape, Pooling};
@@ -326,14 +326,15 @@ impl Bert {
         let act = |label: &str, n: u32| ctx.storage_buffer(label, rows(n));
         let (e, x, y) = (act("e", d)?, act("x", d)?, act("y", d)?);
         let (q, k, v, attn) = (act("q", d)?, act("k", d)?, act("v", d)?, act("attn", d)?);
-        let (inter, gelu) = (act("inter", f)?, act("gelu", f)?);
+        // The intermediate activations, gelu(x·Wᵀ + b) (GELU fused into the matrix launch).
+        let gelu = act("gelu", f)?;
         let ids = ctx.storage_buffer("ids", 4 * capacity as u64)?;
         let lens = ctx.storage_buffer("lens", 4 * options.batch as u64)?;
         let step = ctx.uniform_buffer("step", 16);
         let pooled_bytes = d as u64 * 4 * options.batch as u64;
         let pooled = ctx.storage_buffer("pooled", pooled_bytes)?;
         let staging = ctx.staging_buffer("pooled.staging", pooled_bytes);
-        let gpu_bytes = weight_bytes + table.len() as u64 * 4 + rows(d) * 7 + rows(f) * 2 + pooled_bytes;
+        let gpu_bytes = weight_bytes + table.len() as u64 * 4 + rows(d) * 7 + rows(f) + pooled_bytes;
 
         let eps = c.layer_norm_eps as f32;
         let shape = AttentionShape { heads: c.num_attention_heads, kv_heads: c.num_attention_heads, head_dim: d / c.num_attention_heads, scale: 1.0 / ((d / c.num_attention_heads) as f32).sqrt() };
@@ -350,14 +351,13 @@ impl Bert {
             p.push(kernels::encoder_attention(&ctx, &step, &q, &attn, &k, &v, &lens, shape)?);
             p.push(mm(&attn, &x, &l.o, &l.o_b, true)?);
             p.push(kernels::layer_norm(&ctx, &step, &x, &y, &l.ln1_g, &l.ln1_b, d, eps)?);
-            p.push(mm(&y, &inter, &l.up, &l.up_b, false)?);
-            p.push(kernels::gelu(&ctx, &step, &inter, &gelu, f)?);
+            p.push(kernels::matmul_gelu(&ctx, &step, &y, &gelu, &l.up, Some(&l.up_b))?);
             p.push(mm(&gelu, &y, &l.down, &l.down_b, true)?);
             p.push(kernels::layer_norm(&ctx, &step, &y, &x, &l.ln2_g, &l.ln2_b, d, eps)?);
         }
         p.push(kernels::pool(&ctx, &step, &x, &pooled, &lens, d, options.pooling, options.normalize)?);
         ctx.check()?;
-        let keep = vec![pos_table, emb_g, emb_b, e, x, y, q, k, v, attn, inter, gelu];
+        let keep = vec![pos_table, emb_g, emb_b, e, x, y, q, k, v, attn, gelu];
         Ok(Bert { config, options, ctx, capacity, gpu_bytes, ids, lens, step, pooled, staging, program: p, _keep: (layers, keep, word) })
     }
 

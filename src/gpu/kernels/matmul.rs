@@ -14,7 +14,7 @@
 //! Reference: `cpu::matmul`.
 
 use crate::error::Result;
-use crate::gpu::{Dispatch, GpuContext, GpuMatrix, Grid};
+use crate::gpu::{Defines, Dispatch, GpuContext, GpuMatrix, Grid};
 
 /// RMSNorm fused in front of a decode matrix launch (`matvec_norm`, `matvec_swiglu_norm`).
 #[derive(Clone, Copy)]
@@ -29,19 +29,17 @@ pub struct Norm<'a> {
 /// every matrix of a model in one format shares them.
 #[allow(clippy::too_many_arguments)]
 fn launch(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>) -> Result<Dispatch> {
-    launch_x(ctx, shader, head, w, bias, accumulate, swiglu, grid, norm, None)
+    launch_with(ctx, shader, head, w, bias, accumulate, swiglu, grid, norm, Defines::default())
 }
 
-/// `launch`, with x holding `x_split` = (chunks, head_dim) attention partials to merge.
+/// `launch` with `extra` defines (GELU; X_SPLIT, X_HD4).
 #[allow(clippy::too_many_arguments)]
-fn launch_x(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>, x_split: Option<(u32, u32)>) -> Result<Dispatch> {
+fn launch_with(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, grid: Grid, norm: Option<Norm>, extra: Defines) -> Result<Dispatch> {
     let mut defines = w.defines().flag_if(bias.is_some(), "BIAS");
     if let Some(n) = norm {
         defines = defines.flag("NORM").f32("EPS", n.eps);
     }
-    if let Some((chunks, head_dim)) = x_split {
-        defines = defines.u32("X_SPLIT", chunks).u32("X_HD4", head_dim / 4);
-    }
+    defines.0.extend(extra.0);
     if shader.ends_with("_rows.wgsl") {
         defines = ctx.subgroup_defines(defines);
     }
@@ -75,12 +73,16 @@ pub fn matvec_rows(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &Gpu
 }
 
 pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    let grid = Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 };
-    launch(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, grid, None)
+    launch(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, tiled_grid(w), None)
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
     launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w), None)
+}
+
+/// matmul.wgsl's grid: 32 rows × 32 tokens per workgroup.
+fn tiled_grid(w: &GpuMatrix) -> Grid {
+    Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 }
 }
 
 /// matmul_rows.wgsl's grid: 8 invocations × 8 rows per workgroup, TILE = 32 tokens.
@@ -110,7 +112,8 @@ pub fn matvec_merge(ctx: &GpuContext, parts: &wgpu::Buffer, y: &wgpu::Buffer, w:
     if split < 2 || head_dim % 32 != 0 || w.cols % head_dim != 0 {
         return Err(crate::error::HearthError::Gpu(format!("{}: merging {split} attention chunks needs 2 or more chunks and {}-column rows of whole {head_dim}-wide heads (a multiple of 32)", w.name, w.cols)));
     }
-    launch_x(ctx, "matvec_rows.wgsl", &[(2, parts), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(64)), None, Some((split, head_dim)))
+    let merge = Defines::default().u32("X_SPLIT", split).u32("X_HD4", head_dim / 4);
+    launch_with(ctx, "matvec_rows.wgsl", &[(2, parts), (3, y)], w, None, accumulate, false, Grid::PerToken(w.rows.div_ceil(64)), None, merge)
 }
 
 /// Decode with RMSNorm fused in (rows kernel, CPU-emulated adapters): y (+)= W·norm(x)ᵀ where
@@ -123,6 +126,18 @@ pub fn matvec_norm(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &Gpu
 pub fn matvec_swiglu_norm(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix, norm: Norm) -> Result<Dispatch> {
     check_swiglu(w)?;
     launch(ctx, "matvec_rows.wgsl", &[(2, x), (3, act)], w, None, false, true, Grid::PerToken(w.rows.div_ceil(64)), Some(norm))
+}
+
+/// Prefill with GELU fused into the output: y = gelu(x·Wᵀ + bias) (exact erf form,
+/// common/gelu.wgsl), one launch instead of two (BERT's intermediate projection), on every
+/// adapter.
+pub fn matmul_gelu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>) -> Result<Dispatch> {
+    let gelu = Defines::default().flag("GELU");
+    if ctx.emulated() {
+        launch_with(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, false, false, rows_grid(w), None, gelu)
+    } else {
+        launch_with(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, false, false, tiled_grid(w), None, gelu)
+    }
 }
 
 /// Prefill, fused: `matvec_swiglu` for T tokens.
