@@ -668,9 +668,11 @@ fn every_shader_variant_validates() {
             variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 8).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("QPW", 4).flag("QH1").flag("QH2").flag("QH3"), sg)));
         }
         variants.push(("swiglu.wgsl", base().u32("F", 1536)));
-        variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12)));
-        for sg in [4, 8] {
-            variants.push(("layer_norm.wgsl", subgroups(base().u32("N", 384).f32("EPS", 1e-12), sg)));
+        for vec4 in [false, true] {
+            variants.push(("layer_norm.wgsl", base().u32("N", 384).f32("EPS", 1e-12).flag_if(vec4, "VEC4")));
+            for sg in [4, 8] {
+                variants.push(("layer_norm.wgsl", subgroups(base().u32("N", 384).f32("EPS", 1e-12).flag_if(vec4, "VEC4"), sg)));
+            }
         }
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
