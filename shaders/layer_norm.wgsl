@@ -1,23 +1,11 @@
 // LayerNorm: out[r, i] = (x[r, i] − mean(x[r, :])) / sqrt(var(x[r, :]) + EPS) · gamma[i] + beta[i]
 // (biased variance, two passes over the row for accuracy). With VEC4 (N % 4 == 0) the passes
-// load quads: a quarter of the loads, each a gather on the CPU emulations.
+// load quads (common/norm_row.wgsl).
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N] · 7 beta[N]
 // Dispatch: (1, T) one workgroup per row.  CPU reference: cpu::layer_norm.
 #include "common/step.wgsl"
 #include "common/reduce.wgsl"
-#ifdef VEC4
-alias V = vec4<f32>;
-const W: u32 = N / 4u;
-fn total(v: V) -> f32 {
-    return v.x + v.y + v.z + v.w;
-}
-#else
-alias V = f32;
-const W: u32 = N;
-fn total(v: V) -> f32 {
-    return v;
-}
-#endif
+#include "common/norm_row.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
 @group(0) @binding(6) var<storage, read> gamma: array<V>;

@@ -2,32 +2,34 @@
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N]
 // Dispatch: (1, T) one workgroup per row; with LAST_ROW: (1, 1), reading row step.n_tokens-1
 // into out row 0.  CPU reference: cpu::rms_norm.
-// The row is summed by common/reduce.wgsl (SUBGROUPS: one subgroup, no barriers).
+// The row is summed by common/reduce.wgsl (SUBGROUPS: one subgroup, no barriers); with VEC4
+// (N % 4 == 0) loaded in quads (common/norm_row.wgsl).
 #include "common/step.wgsl"
 #include "common/reduce.wgsl"
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<storage, read> gamma: array<f32>;
+#include "common/norm_row.wgsl"
+@group(0) @binding(2) var<storage, read> x: array<V>;
+@group(0) @binding(3) var<storage, read_write> out: array<V>;
+@group(0) @binding(6) var<storage, read> gamma: array<V>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
 #ifdef LAST_ROW
-    let src = (step.n_tokens - 1u) * N;
+    let src = (step.n_tokens - 1u) * W;
     let dst = 0u;
 #else
     if wid.y >= step.n_tokens {
         return;
     }
-    let src = wid.y * N;
+    let src = wid.y * W;
     let dst = src;
 #endif
-    var s = 0.0;
-    for (var i = lid.x; i < N; i += WG) {
+    var s = V(0.0);
+    for (var i = lid.x; i < W; i += WG) {
         let v = x[src + i];
         s += v * v;
     }
-    let scale = 1.0 / sqrt(workgroup_sum(lid.x, s) / f32(N) + EPS);
-    for (var i = lid.x; i < N; i += WG) {
+    let scale = 1.0 / sqrt(workgroup_sum(lid.x, total(s)) / f32(N) + EPS);
+    for (var i = lid.x; i < W; i += WG) {
         out[dst + i] = x[src + i] * scale * gamma[i];
     }
 }

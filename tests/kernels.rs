@@ -623,10 +623,10 @@ fn every_shader_variant_validates() {
                 variants.push(("embed.wgsl", hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(tiled, "W_TILED")));
             }
         }
-        for last in [false, true] {
-            variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW")));
+        for (last, vec4) in [(false, false), (true, false), (false, true), (true, true)] {
+            variants.push(("rms_norm.wgsl", base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW").flag_if(vec4, "VEC4")));
             for sg in [4, 8] {
-                variants.push(("rms_norm.wgsl", subgroups(base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW"), sg)));
+                variants.push(("rms_norm.wgsl", subgroups(base().u32("N", 576).f32("EPS", 1e-5).flag_if(last, "LAST_ROW").flag_if(vec4, "VEC4"), sg)));
             }
         }
         for neox in [false, true] {

@@ -15,6 +15,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("common/row16.wgsl", include_str!("../../shaders/common/row16.wgsl")),
     ("common/row8.wgsl", include_str!("../../shaders/common/row8.wgsl")),
     ("common/gelu.wgsl", include_str!("../../shaders/common/gelu.wgsl")),
+    ("common/norm_row.wgsl", include_str!("../../shaders/common/norm_row.wgsl")),
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
     ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
     ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),
