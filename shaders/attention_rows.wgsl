@@ -70,35 +70,34 @@ fn v_row(base: u32, lane: u32) -> Row {
 }
 #endif
 #else
-
 #ifdef SG8
 // A 16-quad row from the quads lanes loaded: lane i has quads i (a) and 8 + i (b).
-fn shared16(a: vec4<f32>, b: vec4<f32>) -> array<vec4<f32>, 16> {
-    return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-                                subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u),
-                                subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
-                                subgroupBroadcast(b, 4u), subgroupBroadcast(b, 5u), subgroupBroadcast(b, 6u), subgroupBroadcast(b, 7u));
+fn shared_row(a: vec4<f32>, b: vec4<f32>) -> Row {
+    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u),
+               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
+               subgroupBroadcast(b, 4u), subgroupBroadcast(b, 5u), subgroupBroadcast(b, 6u), subgroupBroadcast(b, 7u));
 }
-fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return shared16(k_cache[base + lane], k_cache[base + 8u + lane]);
+fn k_row(base: u32, lane: u32) -> Row {
+    return shared_row(k_cache[base + lane], k_cache[base + 8u + lane]);
 }
-fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return shared16(v_cache[base + lane], v_cache[base + 8u + lane]);
+fn v_row(base: u32, lane: u32) -> Row {
+    return shared_row(v_cache[base + lane], v_cache[base + 8u + lane]);
 }
 #endif
 #ifdef SG4
 // A 16-quad row from the quads lanes loaded: lane i has quads i, 4 + i, 8 + i, 12 + i.
-fn shared16(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) -> array<vec4<f32>, 16> {
-    return array<vec4<f32>, 16>(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-                                subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
-                                subgroupBroadcast(c, 0u), subgroupBroadcast(c, 1u), subgroupBroadcast(c, 2u), subgroupBroadcast(c, 3u),
-                                subgroupBroadcast(d, 0u), subgroupBroadcast(d, 1u), subgroupBroadcast(d, 2u), subgroupBroadcast(d, 3u));
+fn shared_row(a: vec4<f32>, b: vec4<f32>, c: vec4<f32>, d: vec4<f32>) -> Row {
+    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
+               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u),
+               subgroupBroadcast(c, 0u), subgroupBroadcast(c, 1u), subgroupBroadcast(c, 2u), subgroupBroadcast(c, 3u),
+               subgroupBroadcast(d, 0u), subgroupBroadcast(d, 1u), subgroupBroadcast(d, 2u), subgroupBroadcast(d, 3u));
 }
-fn k_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return shared16(k_cache[base + lane], k_cache[base + 4u + lane], k_cache[base + 8u + lane], k_cache[base + 12u + lane]);
+fn k_row(base: u32, lane: u32) -> Row {
+    return shared_row(k_cache[base + lane], k_cache[base + 4u + lane], k_cache[base + 8u + lane], k_cache[base + 12u + lane]);
 }
-fn v_row(base: u32, lane: u32) -> array<vec4<f32>, 16> {
-    return shared16(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
+fn v_row(base: u32, lane: u32) -> Row {
+    return shared_row(v_cache[base + lane], v_cache[base + 4u + lane], v_cache[base + 8u + lane], v_cache[base + 12u + lane]);
 }
 #endif
 #endif
