@@ -43,30 +43,22 @@ const NEG: f32 = -3.0e38;
 alias Row = array<vec4<f32>, HD4>;
 #endif
 #ifdef HD32
+// An 8-quad row from the quads lanes loaded (common/share_block.wgsl).
+#include "common/share_block.wgsl"
 #ifdef SG8
-// An 8-quad row from the quads lanes loaded: lane i has quad i.
-fn shared_row(a: vec4<f32>) -> Row {
-    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-               subgroupBroadcast(a, 4u), subgroupBroadcast(a, 5u), subgroupBroadcast(a, 6u), subgroupBroadcast(a, 7u));
-}
 fn k_row(base: u32, lane: u32) -> Row {
-    return shared_row(k_cache[base + lane]);
+    return share_block(k_cache[base + lane]);
 }
 fn v_row(base: u32, lane: u32) -> Row {
-    return shared_row(v_cache[base + lane]);
+    return share_block(v_cache[base + lane]);
 }
 #endif
 #ifdef SG4
-// An 8-quad row from the quads lanes loaded: lane i has quads i (a) and 4 + i (b).
-fn shared_row(a: vec4<f32>, b: vec4<f32>) -> Row {
-    return Row(subgroupBroadcast(a, 0u), subgroupBroadcast(a, 1u), subgroupBroadcast(a, 2u), subgroupBroadcast(a, 3u),
-               subgroupBroadcast(b, 0u), subgroupBroadcast(b, 1u), subgroupBroadcast(b, 2u), subgroupBroadcast(b, 3u));
-}
 fn k_row(base: u32, lane: u32) -> Row {
-    return shared_row(k_cache[base + lane], k_cache[base + 4u + lane]);
+    return share_block(k_cache[base + lane], k_cache[base + 4u + lane]);
 }
 fn v_row(base: u32, lane: u32) -> Row {
-    return shared_row(v_cache[base + lane], v_cache[base + 4u + lane]);
+    return share_block(v_cache[base + lane], v_cache[base + 4u + lane]);
 }
 #endif
 #else

@@ -1,7 +1,8 @@
 // The output of the matrix kernels (matvec, matmul and their _rows variants):
 // y[t·y_stride + y_offset + n] = v (+ bias[n] with BIAS; then gelu(·) with GELU, not with
-// accumulate), or += with `mat.accumulate` (the fused residual add). A stacked projection whose parts' formats differ writes each part's column
-// range of wider rows (y_stride, y_offset in common/matrix_shape.wgsl).
+// accumulate), or += with `mat.accumulate` (the fused residual add). A stacked projection whose
+// parts' formats differ writes each part's column range of wider rows (y_stride, y_offset in
+// common/matrix_shape.wgsl).
 // With `mat.swiglu` (rows kernels only) W is gate rows 0..F then up rows F..2F (F = n/2) and
 // the kernel writes act[t, i] = silu(gate)·up (`store_owned`).
 // Binds 3 y and, with BIAS, 6 bias[n]. Callers skip n past the rows and t past the tokens.

@@ -16,6 +16,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("common/row8.wgsl", include_str!("../../shaders/common/row8.wgsl")),
     ("common/gelu.wgsl", include_str!("../../shaders/common/gelu.wgsl")),
     ("common/norm_row.wgsl", include_str!("../../shaders/common/norm_row.wgsl")),
+    ("common/share_block.wgsl", include_str!("../../shaders/common/share_block.wgsl")),
     ("embed.wgsl", include_str!("../../shaders/embed.wgsl")),
     ("rms_norm.wgsl", include_str!("../../shaders/rms_norm.wgsl")),
     ("matvec.wgsl", include_str!("../../shaders/matvec.wgsl")),
