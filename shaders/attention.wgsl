@@ -6,17 +6,18 @@
 // thread of (dim quad dq, key subset s) accumulates quad dq over keys s, s+NSUB, … of the tile.
 // Subsets are summed once, at the end.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-// ENCODER: bidirectional over the padded batch instead — token t of sequence b = t / seq_len
-// attends to keys b·seq_len .. b·seq_len + lens[b] of k/v activations [T, KVH·HD] (padding masked).
-// Dispatch: (H, T). Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention, cpu::encoder_attention.
+// ENCODER: bidirectional over a packed batch instead — token p of sequence b (its n tokens start
+// at s, spans[b] = (s, n)) attends to keys s .. s + n of k/v activations [T, KVH·HD].
+// Dispatch: (H, T); ENCODER (H, B · seq_len), row b · seq_len + p for token p of sequence b.
+// Needs HD % 4 == 0, HD ≤ 256.  CPU reference: cpu::attention, cpu::encoder_attention.
 #include "common/step.wgsl"
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
 #ifdef ENCODER
-@group(0) @binding(8) var<storage, read> lens: array<u32>;
-var<workgroup> n_valid: u32;
+@group(0) @binding(8) var<storage, read> spans: array<vec2<u32>>;
+var<workgroup> span_wg: vec2<u32>;
 #endif
 
 const WG: u32 = 64u;
@@ -32,26 +33,32 @@ var<workgroup> partial: array<vec4<f32>, WG>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let h = wid.x;
+#ifdef ENCODER
+    if lid.x == 0u {
+        span_wg = spans[wid.y / step.seq_len];
+    }
+    let span = workgroupUniformLoad(&span_wg);
+    let p = wid.y % step.seq_len;
+    if p >= span.y {
+        return;
+    }
+    let t = span.x + p;
+    let key0 = span.x;
+    let n_keys = span.y;
+#else
     let t = wid.y;
     if t >= step.n_tokens {
         return;
     }
+    let key0 = 0u;
+    let n_keys = step.pos0 + t + 1u;
+#endif
     let g = h / (H / KVH);
     let qbase = (t * H + h) * HD4;
     if lid.x < HD4 {
         qs[lid.x] = q[qbase + lid.x] * SCALE;
     }
-#ifdef ENCODER
-    let key0 = (t / step.seq_len) * step.seq_len;
-    if lid.x == 0u {
-        n_valid = lens[t / step.seq_len];
-    }
-    let n_keys = workgroupUniformLoad(&n_valid);
-#else
-    let key0 = 0u;
-    let n_keys = step.pos0 + t + 1u;
     workgroupBarrier();
-#endif
 
     let dq = lid.x % HD4;
     let sub = lid.x / HD4;

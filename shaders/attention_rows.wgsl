@@ -12,12 +12,12 @@
 // (running max, running sum) softmax keeps q, the accumulator and two scalars per head, for any
 // context length. Lanes whose causal window ended sit out the remaining keys (their
 // probabilities are 0).
-// ENCODER: bidirectional over the padded batch instead (as attention.wgsl's ENCODER) — token t
-// of sequence b = t / seq_len attends to keys b·seq_len .. b·seq_len + lens[b] of k/v
+// ENCODER: bidirectional over a packed batch instead (as attention.wgsl's ENCODER) — the n
+// tokens of sequence b, starting at s (spans[b] = (s, n)), attend to keys s .. s + n of k/v
 // activations [T, KVH·HD]. A workgroup holds up to 8 tokens of one sequence (so its lanes share
-// the keys) and stops at the sequence's length: the padding's keys are never read.
+// the keys); the tiles past a sequence's length have nothing to do.
 // Bindings: 1 step · 2 q[T, H·HD] · 3 out[T, H·HD] · 6 k_cache[CTX, KVH·HD] · 7 v_cache
-//           · 8 lens[batch] (ENCODER)
+//           · 8 spans[batch] (ENCODER)
 // Dispatch: (ceil(T / 8), H / QPW); ENCODER (batch · ceil(seq_len / 8), H / QPW). Needs
 // HD % 4 == 0, HD ≤ 256.
 // CPU reference: cpu::attention, cpu::encoder_attention.
@@ -27,7 +27,7 @@
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
 #ifdef ENCODER
-@group(0) @binding(8) var<storage, read> lens: array<u32>;
+@group(0) @binding(8) var<storage, read> spans: array<vec2<u32>>;
 #endif
 
 const HD4: u32 = HD / 4u;
@@ -145,12 +145,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let h = wid.y * QPW;
     let g = h / (H / KVH);
 #ifdef ENCODER
-    // Up to 8 tokens of one sequence: its keys, up to its length (the padding is left out).
+    // Up to 8 tokens of one sequence, against all its keys.
     let tiles = (step.seq_len + 7u) / 8u;
-    let key0 = (wid.x / tiles) * step.seq_len;
+    let span = spans[wid.x / tiles];
+    let key0 = span.x;
     let t0 = key0 + (wid.x % tiles) * 8u;
-    let t_end = key0 + step.seq_len;
-    let n_keys = lens[wid.x / tiles];
+    let t_end = key0 + span.y;
+    if t0 >= t_end {
+        return;
+    }
+    let n_keys = span.y;
     let mine = n_keys;
 #else
     let t0 = wid.x * 8u;

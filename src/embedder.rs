@@ -115,8 +115,9 @@ impl Embedder {
             out.input_ids.push(ids);
             out.truncated.push(truncated);
         }
-        // Batch sentences of similar length together (less padding); results are independent of
-        // batch composition, so the original order is simply restored.
+        // Batch sentences of similar length together (batches are packed without padding, but
+        // launches over a batch's sequences are sized by its longest); results are independent
+        // of batch composition, so the original order is simply restored.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| out.input_ids[i].len());
         out.embeddings = vec![Vec::new(); texts.len()];

@@ -13,7 +13,7 @@
 //!         → rms_norm(last row) → output head ─► logits ─► sampler ─► Generation (stop strings,
 //!         TokenStream: whole UTF-8 only) ─► text
 //! Embeddings: config.json + safetensors::parse ─► Bert (weights quantized at load) ;
-//!         texts ─ tokenizer (truncate, [CLS]…[SEP]) ─► padded batch ─ embed + positions → LayerNorm
+//!         texts ─ tokenizer (truncate, [CLS]…[SEP]) ─► packed batch ─ embed + positions → LayerNorm
 //!         → blocks[q/k/v → masked bidirectional attention → o (+x) → LayerNorm → up → GELU → down
 //!         (+x) → LayerNorm] → mean|cls|last pool + L2 normalize ─► Vec<f32> per text
 //! ```

@@ -28,22 +28,22 @@ fn buffer(ctx: &GpuContext, data: &[f32]) -> wgpu::Buffer {
 }
 
 fn step_buffer(ctx: &GpuContext, n_tokens: u32, pos0: u32) -> wgpu::Buffer {
-    step_buffer_seq(ctx, n_tokens, pos0, n_tokens)
+    step_buffer_for(ctx, Step { n_tokens, pos0, seq_len: n_tokens, n_seqs: 1 })
 }
 
-fn step_buffer_seq(ctx: &GpuContext, n_tokens: u32, pos0: u32, seq_len: u32) -> wgpu::Buffer {
+fn step_buffer_for(ctx: &GpuContext, step: Step) -> wgpu::Buffer {
     let b = ctx.uniform_buffer("step", 16);
-    ctx.queue.write_buffer(&b, 0, bytemuck::bytes_of(&Step { n_tokens, pos0, seq_len, _pad: 0 }));
+    ctx.queue.write_buffer(&b, 0, bytemuck::bytes_of(&step));
     b
 }
 
 fn run(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
-    run_seq(ctx, d, n_tokens, n_tokens, out, len)
+    run_step(ctx, d, Step { n_tokens, pos0: 0, seq_len: n_tokens, n_seqs: 1 }, out, len)
 }
 
-fn run_seq(ctx: &GpuContext, d: &[Dispatch], n_tokens: u32, seq_len: u32, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
+fn run_step(ctx: &GpuContext, d: &[Dispatch], step: Step, out: &wgpu::Buffer, len: usize) -> Vec<f32> {
     let mut enc = ctx.device.create_command_encoder(&Default::default());
-    encode(&mut enc, d, &Step { n_tokens, pos0: 0, seq_len, _pad: 0 }).unwrap();
+    encode(&mut enc, d, &step).unwrap();
     ctx.queue.submit([enc.finish()]);
     let bytes = pollster::block_on(ctx.read_buffer(out, len as u64 * 4)).unwrap();
     ctx.check().expect("GPU error during the dispatch");
@@ -469,7 +469,7 @@ fn split_decode_attention_merges_in_the_o_projection() {
                     let d = kernels::attention_split_parts(ctx, &step, &buffer(ctx, &q_in), &parts, &kb, &vb, fold.then_some((&tb, rope)), s, split).unwrap();
                     let o = kernels::matvec_merge(ctx, &parts, &y, &w, split, hd, true).unwrap();
                     let mut enc = ctx.device.create_command_encoder(&Default::default());
-                    encode(&mut enc, &[d, o], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 }).unwrap();
+                    encode(&mut enc, &[d, o], &Step { n_tokens: 1, pos0, seq_len: 1, n_seqs: 1 }).unwrap();
                     ctx.queue.submit([enc.finish()]);
                     let got = pollster::block_on(ctx.read_buffer(&y, 96 * 4)).unwrap();
                     ctx.check().expect("GPU error during the dispatch");
@@ -518,7 +518,7 @@ fn attention_split_rope_matches_cpu() {
             let out = ctx.storage_buffer("out", qd as u64 * 4).unwrap();
             let d = kernels::attention_split_rope(ctx, &step, &buffer(ctx, &qkv), &out, &kb, &vb, &tb, s, rope).unwrap();
             let mut enc = ctx.device.create_command_encoder(&Default::default());
-            encode(&mut enc, &[d], &Step { n_tokens: 1, pos0, seq_len: 1, _pad: 0 }).unwrap();
+            encode(&mut enc, &[d], &Step { n_tokens: 1, pos0, seq_len: 1, n_seqs: 1 }).unwrap();
             ctx.queue.submit([enc.finish()]);
             let got = pollster::block_on(ctx.read_buffer(&out, qd as u64 * 4)).unwrap();
             ctx.check().expect("GPU error during the dispatch");
@@ -537,40 +537,46 @@ fn encoder_attention_pool_and_add_rows_match_cpu() {
     use hearth::gpu::kernels::Pooling;
     both_modes(|ctx| {
         let mut rng = Rng(19);
-        for (heads, head_dim, seq_len, lens) in [(1u32, 4u32, 1usize, vec![1u32]), (12, 32, 7, vec![7, 2, 5]), (2, 64, 70, vec![70, 1, 66])] {
+        // Packed batches: sequence b holds lens[b] consecutive tokens; the longest decides the
+        // grid, the others' tiles past their end must do nothing.
+        for (heads, head_dim, lens) in [(1u32, 4u32, vec![1u32]), (12, 32, vec![7, 2, 5]), (12, 32, vec![3, 17, 9, 1]), (2, 64, vec![70, 1, 66])] {
             let s = AttentionShape { heads, kv_heads: heads, head_dim, scale: 1.0 / (head_dim as f32).sqrt() };
-            let t = seq_len * lens.len();
+            let t: usize = lens.iter().map(|&n| n as usize).sum();
+            let seq_len = *lens.iter().max().unwrap();
+            let step = Step { n_tokens: t as u32, pos0: 0, seq_len, n_seqs: lens.len() as u32 };
+            let step_buf = step_buffer_for(ctx, step);
+            let spans: Vec<[u32; 2]> = cpu::spans(&lens).into_iter().map(|(start, n)| [start as u32, n as u32]).collect();
+            let spans = ctx.storage_buffer_init("spans", bytemuck::cast_slice(&spans)).unwrap();
             let w = (heads * head_dim) as usize;
             let (q, k, v) = (rng.vec(t * w, 2.0), rng.vec(t * w, 2.0), rng.vec(t * w, 1.0));
-            let want = cpu::encoder_attention(&q, &k, &v, s, seq_len, &lens);
-            let step = step_buffer_seq(ctx, t as u32, 0, seq_len as u32);
-            let lens_buf = ctx.storage_buffer_init("lens", bytemuck::cast_slice(&lens)).unwrap();
-            let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
+            let want = cpu::encoder_attention(&q, &k, &v, s, &lens);
             let (qb, kb, vb) = (buffer(ctx, &q), buffer(ctx, &k), buffer(ctx, &v));
-            let d = kernels::encoder_attention_tiled(ctx, &step, &qb, &out, &kb, &vb, &lens_buf, s).unwrap();
-            assert_close(&format!("encoder attention {s:?} L{seq_len} {lens:?}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, t * w), &want, 2e-5);
-            let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
-            let d = kernels::encoder_attention_rows(ctx, &step, &qb, &out, &kb, &vb, &lens_buf, s).unwrap();
-            assert_close(&format!("encoder attention rows {s:?} L{seq_len} {lens:?}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, t * w), &want, 2e-5);
+            for (name, launch) in [("tiled", kernels::encoder_attention_tiled as EncoderAttention), ("rows", kernels::encoder_attention_rows)] {
+                let out = ctx.storage_buffer("out", (t * w * 4) as u64).unwrap();
+                let d = launch(ctx, &step_buf, &qb, &out, &kb, &vb, &spans, s).unwrap();
+                assert_close(&format!("encoder attention {name} {s:?} {lens:?}"), &run_step(ctx, &[d], step, &out, t * w), &want, 2e-5);
+            }
 
             for mode in [Pooling::Mean, Pooling::Cls, Pooling::Last] {
                 for normalize in [false, true] {
-                    let want = cpu::pool(&q, w, seq_len, &lens, mode, normalize);
+                    let want = cpu::pool(&q, w, &lens, mode, normalize);
                     let out = ctx.storage_buffer("pooled", (lens.len() * w * 4) as u64).unwrap();
-                    let d = kernels::pool(ctx, &step, &buffer(ctx, &q), &out, &lens_buf, w as u32, mode, normalize).unwrap();
-                    assert_close(&format!("pool {mode:?} norm={normalize}"), &run_seq(ctx, &[d], t as u32, seq_len as u32, &out, lens.len() * w), &want, 1e-5);
+                    let d = kernels::pool(ctx, &buffer(ctx, &q), &out, &spans, w as u32, mode, normalize).unwrap();
+                    assert_close(&format!("pool {mode:?} norm={normalize} {lens:?}"), &run_step(ctx, &[d], step, &out, lens.len() * w), &want, 1e-5);
                 }
             }
 
-            let table = rng.vec(seq_len * w, 1.0);
+            let table = rng.vec(seq_len as usize * w, 1.0);
             let mut want = q.clone();
-            cpu::add_rows(&mut want, &table, w, seq_len);
+            cpu::add_rows(&mut want, &table, w, &lens);
             let x = buffer(ctx, &q);
-            let d = kernels::add_rows(ctx, &step, &x, &buffer(ctx, &table), w as u32).unwrap();
-            assert_close("add_rows", &run_seq(ctx, &[d], t as u32, seq_len as u32, &x, t * w), &want, 1e-6);
+            let d = kernels::add_rows(ctx, &step_buf, &x, &buffer(ctx, &table), &spans, w as u32).unwrap();
+            assert_close(&format!("add_rows {lens:?}"), &run_step(ctx, &[d], step, &x, t * w), &want, 1e-6);
         }
     });
 }
+
+type EncoderAttention = fn(&GpuContext, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, &wgpu::Buffer, AttentionShape) -> hearth::error::Result<Dispatch>;
 
 /// Every define combination the launchers can produce parses and validates with naga.
 /// What `GpuContext::subgroup_defines` adds for subgroups of `sg` lanes.

@@ -100,35 +100,42 @@ pub fn gelu(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&v| (0.5 * v as f64 * (1.0 + libm::erf(v as f64 / std::f64::consts::SQRT_2))) as f32).collect()
 }
 
-/// Bidirectional attention over a padded batch: sequence b holds rows b·seq_len.. of q, k, v
-/// ([T, H·HD], KVH = H or grouped), of which the first lens[b] are valid keys.
-pub fn encoder_attention(q: &[f32], k: &[f32], v: &[f32], s: crate::gpu::kernels::AttentionShape, seq_len: usize, lens: &[u32]) -> Vec<f32> {
+/// (first row, rows) of each sequence of a packed batch whose sequences hold `lens` rows.
+pub fn spans(lens: &[u32]) -> Vec<(usize, usize)> {
+    lens.iter().scan(0, |start, &n| {
+        let span = (*start, n as usize);
+        *start += n as usize;
+        Some(span)
+    }).collect()
+}
+
+/// Bidirectional attention over a packed batch: sequence b holds lens[b] consecutive rows of
+/// q, k, v ([T, H·HD], KVH = H or grouped) and attends to its own keys only.
+pub fn encoder_attention(q: &[f32], k: &[f32], v: &[f32], s: crate::gpu::kernels::AttentionShape, lens: &[u32]) -> Vec<f32> {
     let (h, kvh, hd) = (s.heads as usize, s.kv_heads as usize, s.head_dim as usize);
     let mut out = Vec::with_capacity(q.len());
-    for (b, &n) in lens.iter().enumerate() {
-        let n = n as usize;
-        let rows = |a: &[f32], w: usize| a[b * seq_len * w..][..n * w].to_vec();
+    for (start, n) in spans(lens) {
+        let rows = |a: &[f32], w: usize| a[start * w..][..n * w].to_vec();
         let (kb, vb) = (rows(k, kvh * hd), rows(v, kvh * hd));
-        let qb = &q[b * seq_len * h * hd..][..seq_len * h * hd];
         // Every query sees all n keys: causal attention with the queries placed after them.
-        for t in 0..seq_len {
-            let qt = &qb[t * h * hd..][..h * hd];
+        for qt in rows(q, h * hd).chunks(h * hd) {
             out.extend(attention(qt, &kb, &vb, s, n - 1));
         }
     }
     out
 }
 
-/// Pool each sequence of x ([B·seq_len, d]) over its first lens[b] rows, then L2-normalize.
-pub fn pool(x: &[f32], d: usize, seq_len: usize, lens: &[u32], mode: crate::gpu::kernels::Pooling, normalize: bool) -> Vec<f32> {
+/// Pool each sequence of a packed x ([Σ lens, d]; sequence b holds lens[b] rows), then
+/// L2-normalize.
+pub fn pool(x: &[f32], d: usize, lens: &[u32], mode: crate::gpu::kernels::Pooling, normalize: bool) -> Vec<f32> {
     use crate::gpu::kernels::Pooling;
     let mut out = Vec::with_capacity(lens.len() * d);
-    for (b, &n) in lens.iter().enumerate() {
-        let row = |t: usize| &x[(b * seq_len + t) * d..][..d];
+    for (start, n) in spans(lens) {
+        let row = |t: usize| &x[(start + t) * d..][..d];
         let mut v: Vec<f64> = match mode {
-            Pooling::Mean => (0..d).map(|i| (0..n as usize).map(|t| row(t)[i] as f64).sum::<f64>() / n as f64).collect(),
+            Pooling::Mean => (0..d).map(|i| (0..n).map(|t| row(t)[i] as f64).sum::<f64>() / n as f64).collect(),
             Pooling::Cls => row(0).iter().map(|&a| a as f64).collect(),
-            Pooling::Last => row(n as usize - 1).iter().map(|&a| a as f64).collect(),
+            Pooling::Last => row(n - 1).iter().map(|&a| a as f64).collect(),
         };
         if normalize {
             let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt().max(1e-12);
@@ -139,11 +146,14 @@ pub fn pool(x: &[f32], d: usize, seq_len: usize, lens: &[u32], mode: crate::gpu:
     out
 }
 
-/// x[t, :] += table[t % seq_len, :]
-pub fn add_rows(x: &mut [f32], table: &[f32], width: usize, seq_len: usize) {
-    for (t, row) in x.chunks_mut(width).enumerate() {
-        for (a, b) in row.iter_mut().zip(&table[(t % seq_len) * width..]) {
-            *a += b;
+/// x[start_b + p, :] += table[p, :] for token p of each sequence b of a packed x (sequence b
+/// holds lens[b] rows).
+pub fn add_rows(x: &mut [f32], table: &[f32], width: usize, lens: &[u32]) {
+    for (start, n) in spans(lens) {
+        for (p, row) in x[start * width..][..n * width].chunks_mut(width).enumerate() {
+            for (a, b) in row.iter_mut().zip(&table[p * width..]) {
+                *a += b;
+            }
         }
     }
 }

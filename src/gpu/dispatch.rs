@@ -13,9 +13,11 @@ use std::sync::{Arc, OnceLock};
 pub struct Step {
     pub n_tokens: u32,
     pub pos0: u32,
-    /// Encoders: tokens per (padded) sequence; the batch is n_tokens / seq_len sequences.
+    /// Encoders: tokens of the batch's longest sequence (the sequences are packed, unpadded,
+    /// in n_tokens).
     pub seq_len: u32,
-    pub _pad: u32,
+    /// Encoders: sequences in the batch.
+    pub n_seqs: u32,
 }
 const _: () = assert!(std::mem::size_of::<Step>() == 16);
 
@@ -31,10 +33,13 @@ pub enum Grid {
     TokenTiles { x: u32, tile: u32 },
     /// (ceil(T / tile), y, 1).
     TokenTilesY { y: u32, tile: u32 },
-    /// (n_sequences, 1, 1): one workgroup per sequence of an encoder batch.
+    /// (n_seqs, 1, 1): one workgroup per sequence of an encoder batch.
     PerSequence,
-    /// (n_sequences · ceil(seq_len / tile), y, 1): tiles of tokens that stay within one sequence
-    /// of an encoder batch.
+    /// (x, n_seqs · seq_len, 1): y = b · seq_len + p for token p of sequence b of an encoder
+    /// batch (p past the sequence's length: nothing to do).
+    PerSequenceToken(u32),
+    /// (n_seqs · ceil(seq_len / tile), y, 1): tiles of tokens that stay within one sequence of
+    /// an encoder batch (tiles past the sequence's length: nothing to do).
     SequenceTilesY { y: u32, tile: u32 },
 }
 
@@ -72,8 +77,9 @@ impl Dispatch {
     pub fn workgroups(&self, step: &Step) -> [u32; 3] {
         let n_tokens = step.n_tokens;
         match self.grid {
-            Grid::PerSequence => [n_tokens / step.seq_len.max(1), 1, 1],
-            Grid::SequenceTilesY { y, tile } => [n_tokens / step.seq_len.max(1) * step.seq_len.div_ceil(tile), y, 1],
+            Grid::PerSequence => [step.n_seqs, 1, 1],
+            Grid::PerSequenceToken(x) => [x, step.n_seqs * step.seq_len, 1],
+            Grid::SequenceTilesY { y, tile } => [step.n_seqs * step.seq_len.div_ceil(tile), y, 1],
             Grid::Fixed(x) => [x, 1, 1],
             Grid::Fixed2(x, y) => [x, y, 1],
             Grid::PerToken(x) => [x, n_tokens, 1],

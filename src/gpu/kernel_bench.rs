@@ -44,10 +44,11 @@ async fn time_all(ctx: &GpuContext, ds: &[Dispatch], step: &Step, launches: usiz
 }
 
 /// Median ms per launch of each variant: one warm-up each, then `reps` rounds interleaved, so
-/// a shared machine's noise hits all variants alike. Decode-sized launches (one token) are
-/// batched 8 to a submit.
+/// a shared machine's noise hits all variants alike. Launches are batched to a submit so that
+/// its round trip (submit, copy, map: about 2 ms in Chromium) stays a small part of the figure:
+/// 8 to a submit up to 32 tokens, 2 beyond.
 async fn time_variants(ctx: &GpuContext, variants: &[(&'static str, Dispatch)], step: &Step, reps: usize, probe: &wgpu::Buffer, staging: &wgpu::Buffer) -> Result<Vec<f64>> {
-    let launches = if step.n_tokens == 1 { 8 } else { 1 };
+    let launches = if step.n_tokens <= 32 { 8 } else { 2 };
     for (_, d) in variants {
         time(ctx, d, step, 1, probe, staging).await?;
     }
@@ -82,7 +83,7 @@ async fn decode_matvecs(ctx: &GpuContext, reps: usize, random: &mut impl FnMut(u
         ds.push(kernels::matvec_rows(ctx, &act, &x, &w_down, None, true)?);
         bytes += [&w_qkv, &w_o, &w_gate_up, &w_down].iter().map(|w| w.bytes).sum::<u64>();
     }
-    let step = Step { n_tokens: 1, pos0: 0, seq_len: 1, _pad: 0 };
+    let step = Step { n_tokens: 1, pos0: 0, seq_len: 1, n_seqs: 1 };
     ctx.queue.write_buffer(step_buf, 0, bytemuck::bytes_of(&step));
     time_all(ctx, &ds, &step, 1, &x, staging).await?;
     let mut times = Vec::new();
@@ -128,7 +129,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
             ("rows", kernels::matmul_rows(ctx, &step_buf, &x, &y, &w, None, false)?),
         ];
         for (kernel, variants, n) in [("matvec", &matvecs, 1u32), ("matmul", &matmuls, tokens)] {
-            let step = Step { n_tokens: n, pos0: 0, seq_len: n, _pad: 0 };
+            let step = Step { n_tokens: n, pos0: 0, seq_len: n, n_seqs: 1 };
             ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
             for ((variant, _), ms) in variants.iter().zip(time_variants(ctx, variants, &step, reps, &y, &staging).await?) {
                 let rate = if n == 1 { w.bytes as f64 / ms / 1e6 } else { 2.0 * rows as f64 * cols as f64 * n as f64 / ms / 1e6 };
@@ -147,7 +148,7 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
     let o = ctx.storage_buffer("bench.o", tokens as u64 * 576 * 4)?;
     let variants = [("tiled", kernels::attention_tiled(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("rows", kernels::attention_rows(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("rows_1", kernels::attention_rows_heads(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 1)?), ("split", kernels::attention_split(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape)?), ("split4", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 4)?), ("split8", kernels::attention_split_wg(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 8)?), ("split4_1", kernels::attention_split_heads(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 4, 1)?), ("split8_1", kernels::attention_split_heads(ctx, &step_buf, &q, &o, &k_cache, &v_cache, shape, 8, 1)?)];
     for (n, pos0) in [(1u32, 128u32), (1, 512), (tokens, 0)] {
-        let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
+        let step = Step { n_tokens: n, pos0, seq_len: n, n_seqs: 1 };
         ctx.queue.write_buffer(&step_buf, 0, bytemuck::bytes_of(&step));
         for ((variant, _), ms) in variants.iter().zip(time_variants(ctx, &variants, &step, reps, &o, &staging).await?) {
             let flops = shape.heads as f64 * 64.0 * 4.0 * (0..n).map(|i| (pos0 + i + 1) as f64).sum::<f64>();

@@ -1,7 +1,9 @@
 //! BERT-family encoders (all-MiniLM-L6-v2 first) on the GPU. Weights come from a Hugging Face
 //! `config.json` + `model.safetensors` and are quantized at load (`BertWeights`: by default the
-//! token table in Q8_0 and the linear layers in F16; uniform Q8_0, F16 or F32 selectable). One recorded program runs a padded batch: embeddings (word + position +
-//! token type 0) → LayerNorm → per layer [q/k/v (+bias) → masked bidirectional attention →
+//! token table in Q8_0 and the linear layers in F16; uniform Q8_0, F16 or F32 selectable). One recorded program runs a batch of sequences
+//! packed end to end, without padding (so a batch costs its tokens, whatever their lengths;
+//! each sequence's (first token, tokens) span bounds its attention and pooling): embeddings
+//! (word + position + token type 0) → LayerNorm → per layer [q/k/v (+bias) → masked bidirectional attention →
 //! output (+bias, += residual) → LayerNorm → intermediate (+bias, GELU fused into its output)
 //! → output (+bias, += residual) → LayerNorm] → pooling (+ L2 normalize). Post-LN, as BERT is.
 
@@ -156,7 +158,7 @@ pub struct Bert {
     pub capacity: usize,
     pub gpu_bytes: u64,
     ids: wgpu::Buffer,
-    lens: wgpu::Buffer,
+    spans: wgpu::Buffer,
     step: wgpu::Buffer,
     pooled: wgpu::Buffer,
     staging: wgpu::Buffer,
@@ -329,7 +331,7 @@ impl Bert {
         // The intermediate activations, gelu(x·Wᵀ + b) (GELU fused into the matrix launch).
         let gelu = act("gelu", f)?;
         let ids = ctx.storage_buffer("ids", 4 * capacity as u64)?;
-        let lens = ctx.storage_buffer("lens", 4 * options.batch as u64)?;
+        let spans = ctx.storage_buffer("spans", 8 * options.batch as u64)?;
         let step = ctx.uniform_buffer("step", 16);
         let pooled_bytes = d as u64 * 4 * options.batch as u64;
         let pooled = ctx.storage_buffer("pooled", pooled_bytes)?;
@@ -341,24 +343,24 @@ impl Bert {
         let mm = |x: &wgpu::Buffer, out: &wgpu::Buffer, w: &GpuMatrix, b: &wgpu::Buffer, acc: bool| kernels::matmul(&ctx, &step, x, out, w, Some(b), acc);
         let mut p = vec![
             kernels::embed(&ctx, &word, &ids, &e)?,
-            kernels::add_rows(&ctx, &step, &e, &pos_table, d)?,
+            kernels::add_rows(&ctx, &step, &e, &pos_table, &spans, d)?,
             kernels::layer_norm(&ctx, &step, &e, &x, &emb_g, &emb_b, d, eps)?,
         ];
         for l in &layers {
             p.push(mm(&x, &q, &l.q, &l.q_b, false)?);
             p.push(mm(&x, &k, &l.k, &l.k_b, false)?);
             p.push(mm(&x, &v, &l.v, &l.v_b, false)?);
-            p.push(kernels::encoder_attention(&ctx, &step, &q, &attn, &k, &v, &lens, shape)?);
+            p.push(kernels::encoder_attention(&ctx, &step, &q, &attn, &k, &v, &spans, shape)?);
             p.push(mm(&attn, &x, &l.o, &l.o_b, true)?);
             p.push(kernels::layer_norm(&ctx, &step, &x, &y, &l.ln1_g, &l.ln1_b, d, eps)?);
             p.push(kernels::matmul_gelu(&ctx, &step, &y, &gelu, &l.up, Some(&l.up_b))?);
             p.push(mm(&gelu, &y, &l.down, &l.down_b, true)?);
             p.push(kernels::layer_norm(&ctx, &step, &y, &x, &l.ln2_g, &l.ln2_b, d, eps)?);
         }
-        p.push(kernels::pool(&ctx, &step, &x, &pooled, &lens, d, options.pooling, options.normalize)?);
+        p.push(kernels::pool(&ctx, &x, &pooled, &spans, d, options.pooling, options.normalize)?);
         ctx.check()?;
         let keep = vec![pos_table, emb_g, emb_b, e, x, y, q, k, v, attn, gelu];
-        Ok(Bert { config, options, ctx, capacity, gpu_bytes, ids, lens, step, pooled, staging, program: p, _keep: (layers, keep, word) })
+        Ok(Bert { config, options, ctx, capacity, gpu_bytes, ids, spans, step, pooled, staging, program: p, _keep: (layers, keep, word) })
     }
 
     /// Wait until the program's pipelines are compiled (in browsers they compile in the
@@ -368,7 +370,7 @@ impl Bert {
     }
 
     /// Embeddings of up to `options.batch` token sequences (each 1..=max_seq_len tokens), in one
-    /// forward over the batch padded to its longest sequence.
+    /// forward over their tokens packed end to end.
     pub async fn forward(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
         let d = self.config.hidden_size as usize;
         let step = self.write_batch(seqs)?;
@@ -392,8 +394,8 @@ impl Bert {
         crate::gpu::dispatch::profile_families(&self.ctx, &self.program, &step)
     }
 
-    /// Check a batch and write its token ids (padded to the longest sequence), lengths and
-    /// step uniforms to the GPU.
+    /// Check a batch and write its token ids (packed end to end), each sequence's span (first
+    /// token, tokens) and the step uniforms to the GPU.
     fn write_batch(&self, seqs: &[Vec<u32>]) -> Result<Step> {
         let seq_len = seqs.iter().map(Vec::len).max().unwrap_or(0);
         if seqs.is_empty() || seqs.len() > self.options.batch || seqs.iter().any(|s| s.is_empty()) || seq_len > self.options.max_seq_len {
@@ -402,14 +404,16 @@ impl Bert {
         if let Some(bad) = seqs.iter().flatten().find(|&&i| i >= self.config.vocab_size) {
             return Err(HearthError::InvalidArgument(format!("token id {bad} is outside the vocabulary of {}", self.config.vocab_size)));
         }
-        let mut ids = vec![0u32; seqs.len() * seq_len];
-        for (b, s) in seqs.iter().enumerate() {
-            ids[b * seq_len..][..s.len()].copy_from_slice(s);
-        }
-        let lens: Vec<u32> = seqs.iter().map(|s| s.len() as u32).collect();
-        let step = Step { n_tokens: ids.len() as u32, pos0: 0, seq_len: seq_len as u32, _pad: 0 };
+        let ids: Vec<u32> = seqs.concat();
+        let mut start = 0;
+        let spans: Vec<[u32; 2]> = seqs.iter().map(|s| {
+            let span = [start, s.len() as u32];
+            start += s.len() as u32;
+            span
+        }).collect();
+        let step = Step { n_tokens: ids.len() as u32, pos0: 0, seq_len: seq_len as u32, n_seqs: seqs.len() as u32 };
         self.ctx.queue.write_buffer(&self.ids, 0, bytemuck::cast_slice(&ids));
-        self.ctx.queue.write_buffer(&self.lens, 0, bytemuck::cast_slice(&lens));
+        self.ctx.queue.write_buffer(&self.spans, 0, bytemuck::cast_slice(&spans));
         self.ctx.queue.write_buffer(&self.step, 0, bytemuck::bytes_of(&step));
         Ok(step)
     }

@@ -273,7 +273,7 @@ impl Llama {
             let n = chunk.len() as u32;
             // Queue writes land before the next submit, so each chunk sees its own ids and step.
             ctx.queue.write_buffer(&s.ids, 0, bytemuck::cast_slice(chunk));
-            let step = Step { n_tokens: n, pos0: (pos0 + i * self.batch as usize) as u32, seq_len: n, _pad: 0 };
+            let step = Step { n_tokens: n, pos0: (pos0 + i * self.batch as usize) as u32, seq_len: n, n_seqs: 1 };
             ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
             let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
             encode(&mut enc, if n == 1 { &self.decode } else { &self.prefill }, &step)?;
@@ -453,7 +453,7 @@ impl Llama {
         let n = ids.len() as u32;
         let pos0 = self.cached.len() as u32;
         ctx.queue.write_buffer(&self.state.ids, 0, bytemuck::cast_slice(ids));
-        let step = Step { n_tokens: n, pos0, seq_len: n, _pad: 0 };
+        let step = Step { n_tokens: n, pos0, seq_len: n, n_seqs: 1 };
         ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&step));
         let program = if n == 1 { &self.decode } else { &self.prefill };
         let totals = crate::gpu::dispatch::profile_families(&ctx, program, &step)?;

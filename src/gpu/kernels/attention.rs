@@ -46,8 +46,8 @@ pub fn rows_heads(ctx: &GpuContext, s: AttentionShape) -> u32 {
 
 /// Whether `attention_rows` shares K and V rows across the subgroup here: heads 64 or 32 wide
 /// (their steps written out: common/row16.wgsl, row8.wgsl) and subgroups of 4 or 8. For
-/// MiniLM's 32-wide heads (with the encoder's tiles kept within a sequence, which also skips
-/// the padding's keys) its encoder attention natively went 59 → 14 ms for the 32-sentence batch
+/// MiniLM's 32-wide heads (with the encoder's tiles kept within a sequence, which also skipped
+/// the then padded batch's padding keys) its encoder attention natively went 59 → 14 ms for the 32-sentence batch
 /// (`hearth bench` profile), 1.8 → 0.6 ms for one sentence.
 fn shared_rows(ctx: &GpuContext, s: AttentionShape) -> bool {
     (s.head_dim == 64 || s.head_dim == 32) && ctx.simd_subgroup().is_some()
@@ -207,27 +207,27 @@ pub fn attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, 
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k_cache), (7, v_cache)], Grid::PerToken(s.heads)))
 }
 
-/// Bidirectional attention over a padded encoder batch: `k`, `v` are activations [T, KVH·HD],
-/// `lens[b]` the valid tokens of sequence b (the rest is padding, masked out). On CPU emulations
-/// one query row per invocation (`attention_rows.wgsl`), else shared-memory tiles.
+/// Bidirectional attention over a packed encoder batch: `k`, `v` are activations [T, KVH·HD],
+/// `spans[b]` = (first token, tokens) of sequence b. On CPU emulations one query row per
+/// invocation (`attention_rows.wgsl`), else shared-memory tiles.
 #[allow(clippy::too_many_arguments)]
-pub fn encoder_attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
-    if ctx.emulated() { encoder_attention_rows(ctx, step, q, out, k, v, lens, s) } else { encoder_attention_tiled(ctx, step, q, out, k, v, lens, s) }
+pub fn encoder_attention(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, spans: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+    if ctx.emulated() { encoder_attention_rows(ctx, step, q, out, k, v, spans, s) } else { encoder_attention_tiled(ctx, step, q, out, k, v, spans, s) }
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, spans: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let defines = Defines::default().u32("H", s.heads).u32("KVH", s.kv_heads).u32("HD", s.head_dim).f32("SCALE", s.scale).flag("ENCODER");
     let p = ctx.pipeline_handle("attention.wgsl", defines)?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::PerToken(s.heads)))
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, spans)], Grid::PerSequenceToken(s.heads)))
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, lens: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
+pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, spans: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
     let p = ctx.pipeline_handle("attention_rows.wgsl", rows_defines(ctx, s, 1).flag("ENCODER"))?;
-    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, lens)], Grid::SequenceTilesY { y: s.heads, tile: 8 }))
+    Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, spans)], Grid::SequenceTilesY { y: s.heads, tile: 8 }))
 }
 
 fn check(s: &AttentionShape) -> Result<()> {

@@ -24,13 +24,16 @@ impl Pooling {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn pool(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer, lens: &wgpu::Buffer, width: u32, mode: Pooling, normalize: bool) -> Result<Dispatch> {
+/// Pool each sequence of a packed encoder batch; `spans[b]` = (first token, tokens) of
+/// sequence b.
+pub fn pool(ctx: &GpuContext, x: &wgpu::Buffer, out: &wgpu::Buffer, spans: &wgpu::Buffer, width: u32, mode: Pooling, normalize: bool) -> Result<Dispatch> {
     let p = ctx.pipeline_handle("pool.wgsl", Defines::default().u32("D", width).flag(mode.define()).flag_if(normalize, "NORMALIZE"))?;
-    Ok(Dispatch::new(ctx, "pool", p, &[(1, step), (2, x), (3, out), (8, lens)], Grid::PerSequence))
+    Ok(Dispatch::new(ctx, "pool", p, &[(2, x), (3, out), (8, spans)], Grid::PerSequence))
 }
 
-pub fn add_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, table: &wgpu::Buffer, width: u32) -> Result<Dispatch> {
+/// Add row p of `table` to token p of each sequence of a packed encoder batch (`spans` as for
+/// `pool`).
+pub fn add_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, table: &wgpu::Buffer, spans: &wgpu::Buffer, width: u32) -> Result<Dispatch> {
     let p = ctx.pipeline_handle("add_rows.wgsl", Defines::default().u32("W", width))?;
-    Ok(Dispatch::new(ctx, "add_rows", p, &[(1, step), (3, x), (6, table)], Grid::PerToken(width.div_ceil(64))))
+    Ok(Dispatch::new(ctx, "add_rows", p, &[(1, step), (3, x), (6, table), (8, spans)], Grid::PerSequenceToken(width.div_ceil(64))))
 }
