@@ -73,7 +73,7 @@ async function embeddings(sentences) {
   const batch1Total = performance.now() - t;
   const out = {
     model: opt.embed,
-    quant: emb.info.quant ?? "mixed",
+    quant: emb.info.quant,
     sentences: sentences.length,
     load_ms: round(loadMs, 1),
     gpu_bytes: emb.info.gpu_bytes,

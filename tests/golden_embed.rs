@@ -29,11 +29,14 @@ fn embeddings_match_sentence_transformers() {
     let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(common::golden_dir().join("embed_cases.json")).unwrap()).unwrap();
     let cases = golden["cases"].as_array().unwrap();
     let texts: Vec<String> = cases.iter().map(|c| c["text"].as_str().unwrap().to_string()).collect();
-    // (format, cosine floor, max |Δ| bound): the golden tolerances (0.9999, 1e-3) for the default,
-    // tighter for F16/F32; uniform Q8_0 is held to the hard floor (measured 0.99956, 4.7e-3).
+    // (format, cosine floor, max |Δ| bound): the golden tolerances (0.9999, 1e-3) for the default
+    // (BF16) and mixed, tighter for F16/F32; uniform Q8_0 is held to the hard floor (measured
+    // 0.99956, 4.7e-3).
+    assert_eq!(BertOptions::default().quant, BertWeights::Uniform(DType::BF16));
     let cases_by_format = [
         (BertWeights::Uniform(DType::F32), 0.999999, 1e-5),
         (BertWeights::Uniform(DType::F16), 0.99999, 5e-4),
+        (BertWeights::Uniform(DType::BF16), 0.9999, 1e-3),
         (BertWeights::Mixed, 0.9999, 1e-3),
         (BertWeights::Uniform(DType::Q8_0), 0.999, 1e-2),
     ];
@@ -68,8 +71,9 @@ fn batch_of_16_equals_batch_of_1() {
     let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(common::golden_dir().join("embed_cases.json")).unwrap()).unwrap();
     let texts: Vec<String> = golden["cases"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_string()).filter(|t| t.len() < 200).take(16).collect();
     assert_eq!(texts.len(), 16);
-    let batched = embed(BertWeights::Mixed, 16, &texts);
-    let single = embed(BertWeights::Mixed, 1, &texts);
+    let quant = BertOptions::default().quant;
+    let batched = embed(quant, 16, &texts);
+    let single = embed(quant, 1, &texts);
     let diff = batched.embeddings.iter().flatten().zip(single.embeddings.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(diff <= 1e-5, "batch 16 vs batch 1: {diff}");
 }

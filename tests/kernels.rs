@@ -596,8 +596,8 @@ fn every_shader_variant_validates() {
                     let d = hearth::gpu::weights::weight_defines(dtype).flag_if(f16, "F16").flag_if(bias, "BIAS").flag_if(tiled, "W_TILED");
                     for shader in ["matvec.wgsl", "matvec_rows.wgsl", "matmul_rows.wgsl", "matmul.wgsl"] {
                         variants.push((shader, d.clone()));
-                        if dtype == DType::F16 {
-                            variants.push((shader, d.clone().flag("W_F16_ALIGNED")));
+                        if matches!(dtype, DType::F16 | DType::BF16) {
+                            variants.push((shader, d.clone().flag("W_ALIGNED16")));
                         }
                     }
                     for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {

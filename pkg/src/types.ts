@@ -41,8 +41,8 @@ export interface LoadOptions {
   noSubgroups?: boolean;
   /** Context window in tokens (default min(model's, 2048)). */
   context?: number;
-  /** Embeddings: weight formats for a safetensors checkpoint ("mixed" default, "q8_0", "f16", "f32"). */
-  quant?: "mixed" | "q8_0" | "f16" | "f32";
+  /** Embeddings: weight formats for a safetensors checkpoint ("bf16" default, "mixed": Q8_0 table + F16 layers, "q8_0", "f16", "f32"). */
+  quant?: "bf16" | "mixed" | "q8_0" | "f16" | "f32";
   /** Embeddings: pooling (default: the model's own, else mean). */
   pooling?: "mean" | "cls" | "last";
   /** Embeddings: L2-normalize (default true). */

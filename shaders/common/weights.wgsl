@@ -4,8 +4,9 @@
 // `w_block_dot(row, b, xq, block_sum(xq))` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
 // Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`),
+// W_HALF for the 16-bit float formats (F16, BF16: `half_quad`),
 // W_TILED for block formats stored in tiles of 32 rows (`block_index`), and
-// W_F16_ALIGNED for F16 rows of a multiple of 8 values (whole 16-byte loads);
+// W_ALIGNED16 for F16 / BF16 rows of a multiple of 8 values (whole 16-byte loads);
 // the shape is `mat` (common/matrix_shape.wgsl; the row length is a multiple of 32 for block
 // formats, of 4 otherwise).
 #include "common/matrix_shape.wgsl"
@@ -56,6 +57,20 @@ fn f16_pair(w: u32) -> vec2<f32> {
     return unpack2x16float(w);
 }
 
+#ifdef W_F16
+// Four consecutive f16 values held in words a, b, as f32 (exact).
+fn half_quad(a: u32, b: u32) -> vec4<f32> {
+    return vec4<f32>(f16_pair(a), f16_pair(b));
+}
+#endif
+#ifdef W_BF16
+// Four consecutive bf16 values held in words a, b, as f32 (exact: a bf16 is an f32's high half;
+// two integer ops a pair, where unpack2x16float costs CPU emulations a dozen).
+fn half_quad(a: u32, b: u32) -> vec4<f32> {
+    return bitcast<vec4<f32>>(vec4<u32>(a << 16u, a & 0xffff0000u, b << 16u, b & 0xffff0000u));
+}
+#endif
+
 // Four 4-bit values: nibble `hi` (0 low, 1 high) of each byte of word w.
 fn nibbles(w: u32, hi: u32) -> vec4<f32> {
     let s = w >> (4u * hi);
@@ -67,15 +82,9 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
     let i = (row * mat.k4 + q) * 4u;
     return bitcast<vec4<f32>>(vec4<u32>(w_word(i), w_word(i + 1u), w_word(i + 2u), w_word(i + 3u)));
 #endif
-#ifdef W_F16
+#ifdef W_HALF
     let i = (row * mat.k4 + q) * 2u;
-    return vec4<f32>(f16_pair(w_word(i)), f16_pair(w_word(i + 1u)));
-#endif
-#ifdef W_BF16
-    let i = (row * mat.k4 + q) * 2u;
-    let a = w_word(i);
-    let b = w_word(i + 1u);
-    return bitcast<vec4<f32>>(vec4<u32>(a << 16u, a & 0xffff0000u, b << 16u, b & 0xffff0000u));
+    return half_quad(w_word(i), w_word(i + 1u));
 #endif
 #ifdef W_Q8_0
     let blk = block_index(row, q / 8u);
@@ -186,7 +195,7 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
     return array<vec4<f32>, 8>(bitcast<vec4<f32>>(w_data[i]), bitcast<vec4<f32>>(w_data[i + 1u]), bitcast<vec4<f32>>(w_data[i + 2u]), bitcast<vec4<f32>>(w_data[i + 3u]),
                                bitcast<vec4<f32>>(w_data[i + 4u]), bitcast<vec4<f32>>(w_data[i + 5u]), bitcast<vec4<f32>>(w_data[i + 6u]), bitcast<vec4<f32>>(w_data[i + 7u]));
 #endif
-#ifdef W_F16_ALIGNED
+#ifdef W_ALIGNED16
     // 4 whole vec4<u32> loads: rows start 16-byte aligned (W_K % 8 == 0). A define, not a
     // uniform branch: with both paths compiled, lavapipe was 3× slower on F16.
     let i = (row * mat.k4 + 8u * b) / 2u;
@@ -194,10 +203,8 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
     let c = w_data[i + 1u];
     let e = w_data[i + 2u];
     let g = w_data[i + 3u];
-    return array<vec4<f32>, 8>(vec4<f32>(f16_pair(a.x), f16_pair(a.y)), vec4<f32>(f16_pair(a.z), f16_pair(a.w)),
-                               vec4<f32>(f16_pair(c.x), f16_pair(c.y)), vec4<f32>(f16_pair(c.z), f16_pair(c.w)),
-                               vec4<f32>(f16_pair(e.x), f16_pair(e.y)), vec4<f32>(f16_pair(e.z), f16_pair(e.w)),
-                               vec4<f32>(f16_pair(g.x), f16_pair(g.y)), vec4<f32>(f16_pair(g.z), f16_pair(g.w)));
+    return array<vec4<f32>, 8>(half_quad(a.x, a.y), half_quad(a.z, a.w), half_quad(c.x, c.y), half_quad(c.z, c.w),
+                               half_quad(e.x, e.y), half_quad(e.z, e.w), half_quad(g.x, g.y), half_quad(g.z, g.w));
 #else
 #ifndef W_QUANTIZED
 #ifndef W_F32

@@ -62,11 +62,11 @@ impl GpuMatrix {
     }
 
     /// The defines `common/weights.wgsl` needs for this matrix: its format, whether its blocks
-    /// are tiled, and for F16 whether rows start 16-byte aligned (the shape is a per-dispatch
+    /// are tiled, and for F16 / BF16 whether rows start 16-byte aligned (the shape is a per-dispatch
     /// value, `shape`).
     pub fn defines(&self) -> Defines {
         weight_defines(self.dtype)
-            .flag_if(self.dtype == DType::F16 && self.cols % 8 == 0, "W_F16_ALIGNED")
+            .flag_if(matches!(self.dtype, DType::F16 | DType::BF16) && self.cols % 8 == 0, "W_ALIGNED16")
             .flag_if(matches!(self.order, BlockOrder::Tiles { .. }), "W_TILED")
     }
 
@@ -143,7 +143,7 @@ impl PendingUpload<'_> {
 
 /// Defines selecting a weight format in `common/weights.wgsl`.
 pub fn weight_defines(dtype: DType) -> Defines {
-    Defines::default().flag(dtype.shader_define()).flag_if(dtype.is_quantized(), "W_QUANTIZED")
+    Defines::default().flag(dtype.shader_define()).flag_if(dtype.is_quantized(), "W_QUANTIZED").flag_if(matches!(dtype, DType::F16 | DType::BF16), "W_HALF")
 }
 
 /// Matrices over the same input whose outputs sit side by side in one activation row (q|k|v,

@@ -16,7 +16,7 @@ struct LoadOptions {
     no_f16: bool,
     /// Never use subgroup operations.
     no_subgroups: bool,
-    /// "mixed" (default), "q8_0", "f16" or "f32"; safetensors checkpoints only.
+    /// "bf16" (default), "mixed", "q8_0", "f16" or "f32"; safetensors checkpoints only.
     quant: Option<String>,
     pooling: Option<Pooling>,
     normalize: Option<bool>,
@@ -64,8 +64,10 @@ impl EmbedEngine {
             Ok(Some(v.dyn_into::<js_sys::Uint8Array>().map_err(|_| invalid(format!("file '{name}' must be a Uint8Array")))?.to_vec()))
         };
         let mut bert = BertOptions::default();
-        let quant_name = options.quant.clone().unwrap_or_else(|| "mixed".into());
-        bert.quant = BertWeights::parse(&quant_name).map_err(js_error)?;
+        if let Some(name) = &options.quant {
+            bert.quant = BertWeights::parse(name).map_err(js_error)?;
+        }
+        let quant_name = bert.quant.name();
         bert.normalize = options.normalize.unwrap_or(true);
         bert.batch = options.batch.unwrap_or(bert.batch);
         bert.max_seq_len = options.max_seq_len.unwrap_or(0);

@@ -190,7 +190,7 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
     let batch1_total = ms(t);
     Ok(json!({
         "model": path,
-        "quant": "mixed",
+        "quant": embedder.bert.options.quant.name(),
         "sentences": sentences.len(),
         "load_ms": round(load_ms, 1),
         "gpu_bytes": embedder.bert.gpu_bytes,

@@ -8,7 +8,7 @@
 //!                   [--stop S]... [--logprobs N] [--truncate-chat] [--ignore-eos] [--no-f16] [--ctx N] --json
 //!
 //!   hearth embed    --model DIR --input TEXTS.json [--pooling mean|cls|last] [--no-normalize]
-//!                   [--quant mixed|q8_0|f16|f32] [--batch N] --json
+//!                   [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json
 //!
 //!   hearth bench    --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json]
 //!                   [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups]
@@ -22,7 +22,7 @@ use std::io::Write;
 
 mod bench;
 
-const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
 
 const VALUED: [&str; 29] = [
     "--embed-model", "--prompts", "--sentences", "--decode", "--runs", "--limits-mib",
