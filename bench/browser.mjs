@@ -1,6 +1,7 @@
 // Drives bench/page.html in headless Chromium (WebGPU on SwiftShader, the browser tests' setup)
 // and prints its JSON on stdout. Needs the package built (scripts/build-package.sh) and the models
-// (scripts/fetch-models.sh).   node bench/browser.mjs [--decode 128] [--peers ../shared/peers]
+// (scripts/fetch-models.sh).
+//   node bench/browser.mjs [--decode 128] [--runs 3] [--peers ../shared/peers]
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { serve } from "../scripts/serve.mjs";
@@ -13,7 +14,7 @@ const arg = (name, def) => {
 };
 const peers = resolve(arg("--peers", join(ROOT, "../shared/peers")));
 if (!existsSync(join(peers, "prompts.json"))) throw new Error(`no prompts.json in ${peers} (--peers DIR)`);
-const query = new URLSearchParams({ decode: arg("--decode", "128"), limits_mib: arg("--limits-mib", "256") });
+const query = new URLSearchParams({ decode: arg("--decode", "128"), limits_mib: arg("--limits-mib", "256"), runs: arg("--runs", "3") });
 if (process.argv.includes("--no-subgroups")) query.set("no_subgroups", "1");
 
 const server = await serve(ROOT, { mounts: { "/peers/": peers } });

@@ -10,6 +10,9 @@ const opt = {
   prompts: q.get("prompts") ?? "/peers/prompts.json",
   sentences: q.get("sentences") ?? "/peers/sentences.json",
   decode: Number(q.get("decode") ?? 128),
+  // Runs of each measurement (their median; the shared machine's noise): the prompt cases and
+  // the 32-sentence batch. Loading is measured once, cold, as a user meets it.
+  runs: Math.max(1, Number(q.get("runs") ?? 3)),
   limitsMib: Number(q.get("limits_mib") ?? 256),
   noSubgroups: q.has("no_subgroups"),
 };
@@ -34,23 +37,28 @@ const decodeBytes = (c, pos) => c.weight_bytes + c.kv_bytes_per_position * pos;
 const prefillFlops = (c, n) => c.matmul_flops_per_token * n + c.head_flops + c.attention_flops_per_position * n * (n + 1) / 2;
 
 async function promptCase(llm, ids, limits) {
-  await llm.resetCache();
-  const r = await llm.completions.create({ prompt: ids, max_tokens: opt.decode + 1, temperature: 0, ignore_eos: true });
-  const t = r.timings, n = ids.length, c = llm.info.cost;
+  const runs = [];
+  for (let i = 0; i < opt.runs; i++) {
+    await llm.resetCache();
+    runs.push(await llm.completions.create({ prompt: ids, max_tokens: opt.decode + 1, temperature: 0, ignore_eos: true }));
+  }
+  const pick = (field) => median(runs.map((r) => r.timings[field]));
+  const [prefill, decode] = [pick("prefill_tokens_per_s"), pick("decode_tokens_per_s")];
+  const r = runs[0], n = ids.length, c = llm.info.cost;
   const decodeLimit = limits.read_gbps * 1e9 / decodeBytes(c, n + opt.decode / 2);
   const prefillLimit = limits.fma_gflops * 1e9 / (prefillFlops(c, n) / n);
   return {
     prompt_tokens: n,
     decode_tokens: r.usage.completion_tokens - 1,
-    runs: 1,
-    prefill_tok_s: round(t.prefill_tokens_per_s, 3),
-    ttft_ms: round(t.ttft_ms, 1),
-    decode_tok_s: round(t.decode_tokens_per_s, 3),
-    tpot_ms: round(t.tpot_ms, 2),
+    runs: runs.length,
+    prefill_tok_s: round(prefill, 3),
+    ttft_ms: round(pick("ttft_ms"), 1),
+    decode_tok_s: round(decode, 3),
+    tpot_ms: round(pick("tpot_ms"), 2),
     prefill_limit_tok_s: round(prefillLimit, 2),
     decode_limit_tok_s: round(decodeLimit, 2),
-    prefill_fraction: round(t.prefill_tokens_per_s / prefillLimit, 4),
-    decode_fraction: round(t.decode_tokens_per_s / decodeLimit, 4),
+    prefill_fraction: round(prefill / prefillLimit, 4),
+    decode_fraction: round(decode / decodeLimit, 4),
     text_start: r.choices[0].text.slice(0, 120),
   };
 }
@@ -60,11 +68,15 @@ async function embeddings(sentences) {
   const emb = await Hearth.load(opt.embed, { task: "embeddings", noSubgroups: opt.noSubgroups });
   const loadMs = performance.now() - t0;
   await emb.embeddings.create({ input: sentences.slice(0, 2) }); // warm-up
-  let t = performance.now();
-  await emb.embeddings.create({ input: sentences });
-  const batch32 = performance.now() - t;
+  const batches = [];
+  for (let i = 0; i < opt.runs; i++) {
+    const t1 = performance.now();
+    await emb.embeddings.create({ input: sentences });
+    batches.push(performance.now() - t1);
+  }
+  const batch32 = median(batches);
   const single = [];
-  t = performance.now();
+  const t = performance.now();
   for (const s of sentences) {
     const t1 = performance.now();
     await emb.embeddings.create({ input: s });
@@ -75,6 +87,7 @@ async function embeddings(sentences) {
     model: opt.embed,
     quant: emb.info.quant,
     sentences: sentences.length,
+    runs: batches.length,
     load_ms: round(loadMs, 1),
     gpu_bytes: emb.info.gpu_bytes,
     batch32_ms: round(batch32, 1),

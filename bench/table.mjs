@@ -73,6 +73,7 @@ const phases = (p) => Object.entries(p).map(([k, v]) => `${k} ${fmt(v, 0)}`).joi
 if (native?.load_phases_ms) notes.push(`Native load phases (ms): ${phases(native.load_phases_ms)}`);
 if (browser?.load_phases_ms) notes.push(`Chromium load phases (ms; gpu_wait = the GPU process uploading the weights and compiling the first forward's pipelines): ${phases(browser.load_phases_ms)}`);
 const machine = [native && `native adapter ${native.adapter.name} (${native.adapter.driver_info})`, browser && `browser ${browser.chromium ? `Chromium ${browser.chromium}` : ""} adapter ${browser.adapter.name}`].filter(Boolean).join("; ");
-notes.push(`Machine: ${machine}. Figures from one run each (shared 2-core machine: compare ratios within a run).`);
+const runs = ours.map(([name, r]) => `${r.p128?.runs ?? 1} ${name.startsWith("Hearth native") ? "natively" : "in Chromium"}`).join(", ");
+notes.push(`Machine: ${machine}. Hearth's prompt cases and 32-sentence batches are medians of their runs (${runs}), loads one cold load each; the peers' figures are their own harness's (shared 2-core machine: compare ratios within a run).`);
 lines.push(...notes.map((n) => `- ${n}`), "");
 console.log(lines.join("\n"));

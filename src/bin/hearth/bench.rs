@@ -155,7 +155,8 @@ async fn overhead(ctx: Arc<GpuContext>) -> Result<Json> {
     }))
 }
 
-async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> Result<Json> {
+/// Embeddings: load, the sentences in one batch of 32 (median of `runs`), then one at a time.
+async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String], runs: usize) -> Result<Json> {
     let p = Path::new(path);
     let t = Instant::now();
     let load = |batch: usize| -> Result<Embedder> {
@@ -174,7 +175,13 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
     embedder.embed(&sentences[..2]).await?; // warm-up
     let t = Instant::now();
     let all = embedder.embed(sentences).await?;
-    let batch32_ms = ms(t);
+    let mut batches = vec![ms(t)];
+    for _ in 1..runs {
+        let t = Instant::now();
+        embedder.embed(sentences).await?;
+        batches.push(ms(t));
+    }
+    let batch32_ms = median(batches.clone());
     // Where a forward's time goes: each kernel family apart, batch 32 (ids in length order, as
     // `embed` batches them) and batch 1.
     let mut by_len = all.input_ids.clone();
@@ -192,6 +199,7 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String]) -> R
         "model": path,
         "quant": embedder.bert.options.quant.name(),
         "sentences": sentences.len(),
+        "runs": batches.len(),
         "load_ms": round(load_ms, 1),
         "gpu_bytes": embedder.bert.gpu_bytes,
         "batch32_ms": round(batch32_ms, 1),
@@ -300,7 +308,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     if let (Some(path), Some(sentences)) = (&args.embed_model, &args.sentences) {
         let s: Vec<String> = serde_json::from_value(json_file(sentences)?["sentences"].clone())
             .map_err(|e| HearthError::InvalidArgument(format!("{sentences}: sentences: {e}")))?;
-        out["embeddings"] = embeddings(ctx.clone(), path, &s).await?;
+        out["embeddings"] = embeddings(ctx.clone(), path, &s, args.runs).await?;
     }
     out["overhead"] = overhead(ctx.clone()).await?;
     Ok(out)
