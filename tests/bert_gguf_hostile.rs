@@ -107,6 +107,20 @@ fn the_tiny_encoder_works() {
 }
 
 #[test]
+fn a_batch_beyond_the_adapters_launch_limits_is_refused_at_load() {
+    let limit = common::gpu(true).device.limits().max_compute_workgroups_per_dimension as usize;
+    let batch = limit / POS as usize + 1;
+    let e = Embedder::load_gguf(common::gpu(true), &tiny_bert(&Fault::default()), BertOptions { batch, ..Default::default() }, false).err().expect("a batch of more tokens than workgroups per dimension");
+    assert!(matches!(e, HearthError::InvalidArgument(ref m) if m.contains("workgroups per dimension")), "{e}");
+    let e = Embedder::load_gguf(common::gpu(true), &tiny_bert(&Fault::default()), BertOptions { batch: usize::MAX, ..Default::default() }, false).err().expect("an overflowing batch");
+    assert!(matches!(e, HearthError::InvalidArgument(_)), "{e}");
+    // The largest batch within the limit loads and embeds.
+    let e = Embedder::load_gguf(common::gpu(true), &tiny_bert(&Fault::default()), BertOptions { batch: limit / POS as usize, ..Default::default() }, false).unwrap();
+    let out = pollster::block_on(e.embed(&["hello world".to_string()])).unwrap();
+    assert_eq!(out.embeddings[0].len(), D as usize);
+}
+
+#[test]
 fn broken_files_are_typed_errors() {
     let e = fails(Fault { meta: vec![("general.architecture", Value::String("llama".into()))], ..Default::default() });
     assert!(matches!(e, HearthError::UnsupportedModel(ref m) if m.contains("llama")), "{e}");

@@ -294,6 +294,12 @@ impl Bert {
         if options.batch == 0 || options.max_seq_len < 2 || options.max_seq_len > config.max_position_embeddings as usize {
             return Err(HearthError::InvalidArgument(format!("batch {} / max_seq_len {} (model positions: {})", options.batch, options.max_seq_len, config.max_position_embeddings)));
         }
+        // A forward launches up to one workgroup row per token (the embedding gather, the
+        // position rows, attention off GPU-emulations).
+        let max_groups = ctx.device.limits().max_compute_workgroups_per_dimension as usize;
+        let capacity = options.batch.checked_mul(options.max_seq_len).filter(|&c| c <= max_groups).ok_or_else(|| {
+            HearthError::InvalidArgument(format!("batch {} × max_seq_len {} tokens per forward is more than this adapter's {max_groups} workgroups per dimension allow; lower batch or max_seq_len", options.batch, options.max_seq_len))
+        })?;
         let c = &config;
         let (d, f) = (c.hidden_size, c.intermediate_size);
         // Checkpoints name tensors with or without the "bert." prefix.
@@ -337,7 +343,6 @@ impl Bert {
         }
         let weight_bytes = ld.bytes;
 
-        let capacity = options.batch * options.max_seq_len;
         let rows = |n: u32| n as u64 * 4 * capacity as u64;
         let act = |label: &str, n: u32| ctx.storage_buffer(label, rows(n));
         let (e, x, y) = (act("e", d)?, act("x", d)?, act("y", d)?);
