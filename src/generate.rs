@@ -187,14 +187,24 @@ impl Generation {
         if self.finish_reason.is_some() {
             return Ok(None);
         }
+        let generated = self.history.len() - self.prompt_len;
         let next = match self.next.take() {
             Some(n) => n,
             None => {
                 let last = *self.history.last().unwrap();
-                forward(model, &[last], self.gpu_pick).await?
+                if self.gpu_pick {
+                    // Submit the next step ahead unless this one picks the last token allowed, on
+                    // GPU adapters: there the read-back round trip and the next step's encoding
+                    // are idle GPU time. CPU emulations share the cores with them, and measured
+                    // no gain (lavapipe and SwiftShader, alternated runs), so they go one step at
+                    // a time.
+                    let ahead = generated + 1 < self.options.max_tokens && !model.llama.ctx.emulated();
+                    Next::Picked(model.llama.greedy_step(last, ahead).await?)
+                } else {
+                    forward(model, &[last], false).await?
+                }
             }
         };
-        let generated = self.history.len() - self.prompt_len;
         let (id, logits) = match next {
             Next::Picked(id) => (id, Vec::new()),
             Next::Logits(mut logits) => (self.sampler.sample(&mut logits, &self.history, generated), logits),

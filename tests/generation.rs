@@ -139,3 +139,48 @@ fn chat_over_the_context_overflows_or_drops_oldest_turns() {
     // Even the last message alone does not fit: still an error.
     assert_eq!(model.chat_ids(&[turn("user", 100)], 8, true).unwrap_err().code(), "ContextOverflow");
 }
+
+/// `Llama::greedy_step` submits the next step before reading this one back, its input fed
+/// from the GPU pick. It must pick what `forward_argmax` picks, follow the golden greedy
+/// continuation, and drop the step it submitted ahead whenever the caller feeds something
+/// else (another token, a truncation, a plain forward).
+#[test]
+fn pipelined_greedy_steps_match_plain_ones() {
+    let mut model = smollm(true, 64);
+    let en = case("en_simple");
+    let (prompt, golden) = (ids(&en["ids"]), ids(&en["greedy_ids"]));
+    let llama = &mut model.llama;
+    let mut last = pollster::block_on(llama.forward_argmax(&prompt)).unwrap();
+    assert_eq!(last, golden[0]);
+    let mut picks = vec![last];
+    for _ in 1..8 {
+        last = pollster::block_on(llama.greedy_step(last, true)).unwrap();
+        picks.push(last);
+    }
+    assert_eq!(picks, golden[..8], "pipelined greedy continuation");
+    assert_eq!(llama.cached.len(), prompt.len() + 7, "the step submitted ahead is not in the cache yet");
+
+    // Feed a different token than the pick the step ahead was fed: that step is dropped and
+    // this one computed afresh, as a plain forward does.
+    let other = (last + 1) % llama.config.vocab_size;
+    let cached = llama.cached.clone();
+    let fresh = pollster::block_on(llama.greedy_step(other, true)).unwrap();
+    llama.truncate(cached.len());
+    let plain = pollster::block_on(llama.forward_argmax(&[other])).unwrap();
+    assert_eq!(fresh, plain, "a step fed another token than the pick ahead");
+
+    // After a truncation the step ahead (at a later position) is dropped too.
+    llama.truncate(prompt.len());
+    let again = pollster::block_on(llama.greedy_step(golden[0], true)).unwrap();
+    assert_eq!(again, golden[1]);
+    assert_eq!(llama.cached, [prompt.as_slice(), &golden[..1]].concat());
+
+    // At the end of the context no step is submitted ahead, and one more is an overflow.
+    llama.reset();
+    let n = llama.context as usize;
+    let filler: Vec<u32> = prompt.iter().cycle().take(n - 1).copied().collect();
+    let pick = pollster::block_on(llama.forward_argmax(&filler)).unwrap();
+    pollster::block_on(llama.greedy_step(pick, true)).unwrap();
+    assert_eq!(llama.cached.len(), n);
+    assert!(matches!(pollster::block_on(llama.greedy_step(pick, true)), Err(hearth::HearthError::ContextOverflow { .. })));
+}

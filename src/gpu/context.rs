@@ -204,14 +204,22 @@ impl GpuContext {
 
     /// Map a MAP_READ buffer (after its copy was submitted) and return its first `bytes` bytes.
     pub async fn read_staging(&self, staging: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        self.read_staging_after(staging, bytes, None).await
+    }
+
+    /// `read_staging` once submission `index` is done, while later submissions may still run
+    /// (natively; in browsers a map resolves when the buffer's own last use is done anyway).
+    pub async fn read_staging_after(&self, staging: &wgpu::Buffer, bytes: u64, index: Option<wgpu::SubmissionIndex>) -> Result<Vec<u8>> {
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.slice(..bytes).map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
         #[cfg(not(target_arch = "wasm32"))]
         self.device
-            .poll(wgpu::PollType::Wait { submission_index: None, timeout: None })
+            .poll(wgpu::PollType::Wait { submission_index: index, timeout: None })
             .map_err(|e| HearthError::Gpu(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        let _ = index;
         let mapped = rx.await.map_err(|_| HearthError::DeviceLost("map callback dropped".into()))?;
         self.check()?;
         mapped.map_err(|e| HearthError::Gpu(format!("buffer map failed: {e}")))?;

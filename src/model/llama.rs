@@ -49,6 +49,7 @@ struct RunState {
     staging: wgpu::Buffer,  // [vocab] MAP_READ
     token: wgpu::Buffer,    // [1] u32: the greedy pick
     token_staging: wgpu::Buffer,
+    pick_staging: [wgpu::Buffer; 2], // `greedy_step`'s picks, alternately
     rope_table: wgpu::Buffer,
 }
 
@@ -106,7 +107,20 @@ pub struct Llama {
     prefill: Vec<Dispatch>,
     decode: Vec<Dispatch>,
     argmax: Dispatch,
+    /// The greedy decode step submitted ahead by `greedy_step`, if any.
+    ahead: Option<Ahead>,
     _blocks: Vec<Block>,
+}
+
+/// A greedy decode step submitted before the step it follows was read back: its input is that
+/// step's pick, copied on the GPU, at position `pos`; its own pick lands in
+/// `pick_staging[slot]`.
+struct Ahead {
+    pos: usize,
+    /// Its input id, once the previous step's pick was read back.
+    input: Option<u32>,
+    slot: usize,
+    index: wgpu::SubmissionIndex,
 }
 
 /// Tensor `name`, checked to be `rows × cols`: its format and raw bytes.
@@ -181,6 +195,7 @@ impl Llama {
             staging: ctx.staging_buffer("logits.staging", f32s(c.vocab_size)),
             token: ctx.storage_buffer("token", 4)?,
             token_staging: ctx.staging_buffer("token.staging", 4),
+            pick_staging: [ctx.staging_buffer("pick.staging.0", 4), ctx.staging_buffer("pick.staging.1", 4)],
             rope_table: ctx.storage_buffer_init("rope_table", bytemuck::cast_slice(&table))?,
         };
         let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 2 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + (f32s(qd) * cap as u64).max(attn_parts) + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
@@ -236,7 +251,7 @@ impl Llama {
         crate::gpu::dispatch::start(&ctx, &prefill);
         uploads.into_iter().for_each(|u| u.write(&ctx));
         ctx.check()?;
-        Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, _blocks: blocks })
+        Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, ahead: None, _blocks: blocks })
     }
 
     /// Run `ids` at positions `cached.len()..`, append them to the cache, and return the logits
@@ -253,7 +268,61 @@ impl Llama {
         Ok(u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]))
     }
 
+    /// Greedy decoding, pipelined: feed `last` at position `cached.len()` and return the GPU's
+    /// pick, like `forward_argmax(&[last])`; with `more` (another step will follow) the next
+    /// step is submitted before this one is read back, its input copied from this one's pick on
+    /// the GPU, so the GPU does not wait for the read-back, the caller and the next step's
+    /// encoding. If the next call feeds that pick at the next position, its step is already
+    /// submitted; any other call drops it (it only wrote a cache row past `cached`).
+    pub async fn greedy_step(&mut self, last: u32, more: bool) -> Result<u32> {
+        let pos = self.cached.len();
+        if pos + 1 > self.context as usize {
+            return Err(HearthError::ContextOverflow { prompt: pos + 1, requested: 0, context: self.context as usize });
+        }
+        if last >= self.config.vocab_size {
+            return Err(HearthError::InvalidArgument(format!("token id {last} is outside the vocabulary of {}", self.config.vocab_size)));
+        }
+        self.ready_for(&[last], true).await?;
+        let (slot, index) = match self.ahead.take() {
+            Some(a) if a.pos == pos && a.input == Some(last) => (a.slot, a.index),
+            _ => {
+                self.ctx.queue.write_buffer(&self.state.ids, 0, bytemuck::bytes_of(&last));
+                (0, self.submit_greedy(pos, 0, false)?)
+            }
+        };
+        if more && pos + 2 <= self.context as usize {
+            let index = self.submit_greedy(pos + 1, 1 - slot, true)?;
+            self.ahead = Some(Ahead { pos: pos + 1, input: None, slot: 1 - slot, index });
+        }
+        let before = std::mem::take(&mut self.cached);
+        let raw = self.ctx.read_staging_after(&self.state.pick_staging[slot], 4, Some(index)).await?;
+        self.cached = before;
+        self.cached.push(last);
+        let pick = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+        if let Some(a) = &mut self.ahead {
+            a.input = Some(pick);
+        }
+        Ok(pick)
+    }
+
+    /// One decode step at `pos` with the GPU pick copied to `pick_staging[slot]`; its input is
+    /// `ids[0]`, or with `chained` the previous step's pick.
+    fn submit_greedy(&self, pos: usize, slot: usize, chained: bool) -> Result<wgpu::SubmissionIndex> {
+        let (ctx, s) = (&self.ctx, &self.state);
+        let step = Step { n_tokens: 1, pos0: pos as u32, seq_len: 1, n_seqs: 1 };
+        ctx.queue.write_buffer(&s.step, 0, bytemuck::bytes_of(&step));
+        let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("greedy step") });
+        if chained {
+            enc.copy_buffer_to_buffer(&s.token, 0, &s.ids, 0, 4);
+        }
+        encode(&mut enc, &self.decode, &step)?;
+        encode(&mut enc, std::slice::from_ref(&self.argmax), &step)?;
+        enc.copy_buffer_to_buffer(&s.token, 0, &s.pick_staging[slot], 0, 4);
+        Ok(ctx.queue.submit([enc.finish()]))
+    }
+
     async fn run(&mut self, ids: &[u32], argmax: bool) -> Result<Vec<u8>> {
+        self.ahead = None;
         let pos0 = self.cached.len();
         if ids.is_empty() {
             return Err(HearthError::InvalidArgument("forward needs at least one token".into()));
@@ -327,11 +396,15 @@ impl Llama {
 
     /// Forget the KV cache (the next forward starts at position 0).
     pub fn reset(&mut self) {
+        self.ahead = None;
         self.cached.clear();
     }
 
     /// Keep only the first `n` cached tokens (later positions are overwritten by the next forward).
     pub fn truncate(&mut self, n: usize) {
+        if n < self.cached.len() {
+            self.ahead = None;
+        }
         self.cached.truncate(n);
     }
 }
@@ -449,6 +522,7 @@ impl Llama {
         if ids.is_empty() || ids.len() > self.batch as usize || self.cached.len() + ids.len() > self.context as usize {
             return Err(HearthError::InvalidArgument(format!("profile runs 1..={} tokens within the context", self.batch)));
         }
+        self.ahead = None;
         let ctx = self.ctx.clone();
         let n = ids.len() as u32;
         let pos0 = self.cached.len() as u32;
