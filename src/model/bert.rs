@@ -1,11 +1,12 @@
 //! BERT-family encoders (all-MiniLM-L6-v2 first) on the GPU. Weights come from a Hugging Face
-//! `config.json` + `model.safetensors` and are quantized at load (`BertWeights`: by default the
-//! token table in Q8_0 and the linear layers in F16; uniform Q8_0, F16 or F32 selectable). One recorded program runs a batch of sequences
-//! packed end to end, without padding (so a batch costs its tokens, whatever their lengths;
-//! each sequence's (first token, tokens) span bounds its attention and pooling): embeddings
-//! (word + position + token type 0) → LayerNorm → per layer [q/k/v (+bias) → masked bidirectional attention →
-//! output (+bias, += residual) → LayerNorm → intermediate (+bias, GELU fused into its output)
-//! → output (+bias, += residual) → LayerNorm] → pooling (+ L2 normalize). Post-LN, as BERT is.
+//! `config.json` + `model.safetensors` and are converted at load (`BertWeights`: BF16 by
+//! default; the token table in Q8_0 with F16 layers, or uniform Q8_0, F16 or F32, selectable).
+//! One recorded program runs a batch of sequences packed end to end, without padding (a batch
+//! costs its tokens, whatever their lengths; each sequence's (first token, tokens) span bounds
+//! its position rows, attention and pooling): embeddings (word + position + token type 0) →
+//! LayerNorm → per layer [q/k/v (+bias) → bidirectional attention within the sequence → output
+//! (+bias, += residual) → LayerNorm → intermediate (+bias, GELU fused into its output) → output
+//! (+bias, += residual) → LayerNorm] → pooling (+ L2 normalize). Post-LN, as BERT is.
 
 use crate::error::{HearthError, Result};
 use crate::gpu::kernels::{self, AttentionShape, Pooling};
@@ -295,7 +296,7 @@ impl Bert {
             return Err(HearthError::InvalidArgument(format!("batch {} / max_seq_len {} (model positions: {})", options.batch, options.max_seq_len, config.max_position_embeddings)));
         }
         // A forward launches up to one workgroup row per token (the embedding gather, the
-        // position rows, attention off GPU-emulations).
+        // position rows, and on GPU adapters the tiled attention).
         let max_groups = ctx.device.limits().max_compute_workgroups_per_dimension as usize;
         let capacity = options.batch.checked_mul(options.max_seq_len).filter(|&c| c <= max_groups).ok_or_else(|| {
             HearthError::InvalidArgument(format!("batch {} × max_seq_len {} tokens per forward is more than this adapter's {max_groups} workgroups per dimension allow; lower batch or max_seq_len", options.batch, options.max_seq_len))

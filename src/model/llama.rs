@@ -48,8 +48,7 @@ struct RunState {
     logits: wgpu::Buffer,   // [vocab]
     staging: wgpu::Buffer,  // [vocab] MAP_READ
     token: wgpu::Buffer,    // [1] u32: the greedy pick
-    token_staging: wgpu::Buffer,
-    pick_staging: [wgpu::Buffer; 2], // `greedy_step`'s picks, alternately
+    pick_staging: [wgpu::Buffer; 2], // the greedy pick read back (`greedy_step`: alternately)
     rope_table: wgpu::Buffer,
 }
 
@@ -194,7 +193,6 @@ impl Llama {
             logits: ctx.storage_buffer("logits", f32s(c.vocab_size))?,
             staging: ctx.staging_buffer("logits.staging", f32s(c.vocab_size)),
             token: ctx.storage_buffer("token", 4)?,
-            token_staging: ctx.staging_buffer("token.staging", 4),
             pick_staging: [ctx.staging_buffer("pick.staging.0", 4), ctx.staging_buffer("pick.staging.1", 4)],
             rope_table: ctx.storage_buffer_init("rope_table", bytemuck::cast_slice(&table))?,
         };
@@ -276,12 +274,7 @@ impl Llama {
     /// submitted; any other call drops it (it only wrote a cache row past `cached`).
     pub async fn greedy_step(&mut self, last: u32, more: bool) -> Result<u32> {
         let pos = self.cached.len();
-        if pos + 1 > self.context as usize {
-            return Err(HearthError::ContextOverflow { prompt: pos + 1, requested: 0, context: self.context as usize });
-        }
-        if last >= self.config.vocab_size {
-            return Err(HearthError::InvalidArgument(format!("token id {last} is outside the vocabulary of {}", self.config.vocab_size)));
-        }
+        self.check_input(&[last])?;
         self.ready_for(&[last], true).await?;
         let (slot, index) = match self.ahead.take() {
             Some(a) if a.pos == pos && a.input == Some(last) => (a.slot, a.index),
@@ -321,8 +314,9 @@ impl Llama {
         Ok(ctx.queue.submit([enc.finish()]))
     }
 
-    async fn run(&mut self, ids: &[u32], argmax: bool) -> Result<Vec<u8>> {
-        self.ahead = None;
+    /// Whether `ids` can be fed after the cached tokens: at least one, in the vocabulary,
+    /// within the context.
+    fn check_input(&self, ids: &[u32]) -> Result<()> {
         let pos0 = self.cached.len();
         if ids.is_empty() {
             return Err(HearthError::InvalidArgument("forward needs at least one token".into()));
@@ -333,10 +327,17 @@ impl Llama {
         if let Some(&bad) = ids.iter().find(|&&i| i >= self.config.vocab_size) {
             return Err(HearthError::InvalidArgument(format!("token id {bad} is outside the vocabulary of {}", self.config.vocab_size)));
         }
+        Ok(())
+    }
+
+    async fn run(&mut self, ids: &[u32], argmax: bool) -> Result<Vec<u8>> {
+        self.ahead = None;
+        let pos0 = self.cached.len();
+        self.check_input(ids)?;
         let ctx = &self.ctx;
         let s = &self.state;
         self.ready_for(ids, argmax).await?;
-        let (out, staging, bytes) = if argmax { (&s.token, &s.token_staging, 4) } else { (&s.logits, &s.staging, self.config.vocab_size as u64 * 4) };
+        let (out, staging, bytes) = if argmax { (&s.token, &s.pick_staging[0], 4) } else { (&s.logits, &s.staging, self.config.vocab_size as u64 * 4) };
         let chunks = ids.chunks(self.batch as usize).count();
         for (i, chunk) in ids.chunks(self.batch as usize).enumerate() {
             let n = chunk.len() as u32;
