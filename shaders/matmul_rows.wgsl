@@ -3,8 +3,11 @@
 // 8 rows' blocks once (kept in registers or spilled to the stack, both cheap) and runs them
 // against each token's x block (the same for every invocation of the workgroup; shared across
 // the subgroup with SG4/SG8, common/x_block.wgsl). The more tokens per dequantized block,
-// the fewer weight gathers and dequantizations per FMA: measured against the 4-token tile this
-// replaced, 1.1–1.6× on lavapipe, 2.1–2.5× on SwiftShader. The more rows per invocation, the
+// the fewer weight gathers and dequantizations per FMA: 32 tokens against 4 measured 1.1–1.6× on
+// lavapipe, 2.1–2.5× on SwiftShader, and 64 against 32 1.05–1.15× on lavapipe, 1.1–1.2× on
+// SwiftShader (128 no better; 64 keeps a 128-token prefill at two tiles for two cores). Tokens
+// written out in passes of 4, 8 or 16 (accumulators not indexed by a variable, but the blocks
+// dequantized once a pass) ran 0.4–0.75× as fast on both. The more rows per invocation, the
 // more FMAs per broadcast x value: 8 rows (workgroups of 8) against 4 (workgroups of 64) ran
 // Q4_1 1.2–1.5× faster on lavapipe and 1.3–1.9× on SwiftShader, F16 1.4–1.5× on lavapipe.
 // No barriers (each costs a fiber switch per subgroup on SwiftShader). The last tile stops at
@@ -19,7 +22,7 @@
 #include "common/output.wgsl"
 #include "common/x_block.wgsl"
 
-const TILE: u32 = 32u;
+const TILE: u32 = 64u;
 
 fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
     return dot(w[0], a[0]) + dot(w[1], a[1]) + dot(w[2], a[2]) + dot(w[3], a[3])

@@ -114,7 +114,7 @@ fn matvec_and_matmul_match_cpu() {
     weight_modes(|ctx| {
         let mut rng = Rng(11);
         for dtype in DType::ALL {
-            for (n, k, t) in [(1, 32, 1), (7, 96, 7), (33, 4128, 3), (70, 64, 33), (5, 36, 2)] {
+            for (n, k, t) in [(1, 32, 1), (7, 96, 7), (33, 4128, 3), (70, 64, 33), (9, 64, 131), (5, 36, 2)] {
                 if k % 32 != 0 && dtype.is_quantized() {
                     continue;
                 }
@@ -293,7 +293,7 @@ fn swiglu_matches_cpu() {
 fn stacked_projections_match_cpu() {
     weight_modes(|ctx| {
         let mut rng = Rng(23);
-        for (f, k, t) in [(6, 64, 1), (70, 96, 5), (36, 32, 1)] {
+        for (f, k, t) in [(6, 64, 1), (70, 96, 5), (36, 32, 1), (10, 32, 70)] {
             let gate_raw = quantize(DType::Q4_1, &rng.vec(f * k, 1.0));
             let up_raw = quantize(DType::Q4_1, &rng.vec(f * k, 1.0));
             let x = rng.vec(t * k, 1.0);
@@ -364,7 +364,7 @@ fn matmul_gelu_matches_cpu() {
     weight_modes(|ctx| {
         let mut rng = Rng(23);
         for dtype in [DType::F16, DType::Q8_0, DType::F32] {
-            for (rows, cols, t) in [(96, 64, 5), (1536, 384, 33)] {
+            for (rows, cols, t) in [(96, 64, 5), (1536, 384, 33), (40, 64, 67)] {
                 let (w, truth) = matrix(ctx, &mut rng, dtype, rows, cols);
                 let x = rng.vec(t * cols, 1.0);
                 let bias = rng.vec(rows, 1.0);

@@ -85,9 +85,9 @@ fn tiled_grid(w: &GpuMatrix) -> Grid {
     Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 }
 }
 
-/// matmul_rows.wgsl's grid: 8 invocations × 8 rows per workgroup, TILE = 32 tokens.
+/// matmul_rows.wgsl's grid: 8 invocations × 8 rows per workgroup, TILE = 64 tokens.
 fn rows_grid(w: &GpuMatrix) -> Grid {
-    Grid::TokenTiles { x: w.rows.div_ceil(64), tile: 32 }
+    Grid::TokenTiles { x: w.rows.div_ceil(64), tile: 64 }
 }
 
 fn check_swiglu(w: &GpuMatrix) -> Result<()> {
