@@ -1,6 +1,6 @@
 //! Kernel variants side by side on this adapter, for choosing them by measurement: each variant
-//! of the decode matrix-vector and prefill matrix-matrix kernels runs on SmolLM2-135M's shapes
-//! (random weights in the model's formats), interleaved with its rivals so that a shared
+//! of the decode matrix-vector and prefill matrix-matrix kernels runs on SmolLM2-135M's and
+//! all-MiniLM-L6-v2's shapes (random weights in the model's formats), interleaved with its rivals so that a shared
 //! machine's noise hits all of them alike. Reports ms per launch (median), GB/s of weights read
 //! (matvec) and GFLOP/s (matmul). Natively: `hearth bench-kernels`; in the browser: the wasm
 //! export `benchmarkKernels`.
@@ -94,7 +94,8 @@ async fn decode_matvecs(ctx: &GpuContext, reps: usize, random: &mut impl FnMut(u
     Ok(KernelTiming { kernel: "decode_matvecs", variant: "rows", dtype: "Q4_1".into(), rows: ds.len() as u32, cols: d as u32, tokens: 1, ms, rate: bytes as f64 / ms / 1e6 })
 }
 
-/// Time every variant `reps` times (interleaved) on SmolLM2-135M's matrix shapes.
+/// Time every variant `reps` times (interleaved) on SmolLM2-135M's and all-MiniLM-L6-v2's
+/// matrix shapes.
 pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<KernelTiming>> {
     let mut seed = 0x2545f4914f6cdd1du64;
     let mut random = |n: usize| -> Vec<f32> {
@@ -107,7 +108,9 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
             })
             .collect()
     };
-    let shapes = [(576u32, 576u32, DType::Q4_1), (1536, 576, DType::Q4_1), (576, 1536, DType::Q4_1), (576, 1536, DType::F16)];
+    // SmolLM2-135M's (Q4_1; one F16 for the float path), then all-MiniLM-L6-v2's (BF16, the
+    // embeddings default).
+    let shapes = [(576u32, 576u32, DType::Q4_1), (1536, 576, DType::Q4_1), (576, 1536, DType::Q4_1), (576, 1536, DType::F16), (384, 384, DType::BF16), (1536, 384, DType::BF16), (384, 1536, DType::BF16)];
     let step_buf = ctx.uniform_buffer("bench.step", 16);
     let staging = ctx.staging_buffer("bench.staging", 4);
     let mut out = Vec::new();
