@@ -1,9 +1,9 @@
 //! Kernel variants side by side on this adapter, for choosing them by measurement: each variant
 //! of the decode matrix-vector and prefill matrix-matrix kernels runs on SmolLM2-135M's and
-//! all-MiniLM-L6-v2's shapes (random weights in the model's formats), interleaved with its rivals so that a shared
-//! machine's noise hits all of them alike. Reports ms per launch (median), GB/s of weights read
-//! (matvec) and GFLOP/s (matmul). Natively: `hearth bench-kernels`; in the browser: the wasm
-//! export `benchmarkKernels`.
+//! all-MiniLM-L6-v2's shapes (random weights in the model's formats), interleaved with its
+//! rivals so that a shared machine's noise hits all of them alike. Reports ms per launch
+//! (median), GB/s of weights read (matvec) and GFLOP/s (matmul). Natively: `hearth
+//! bench-kernels`; in the browser: the wasm export `benchmarkKernels`.
 
 use super::limits::median;
 use super::{encode, kernels, Dispatch, GpuContext, GpuMatrix, Step};
