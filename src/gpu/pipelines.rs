@@ -3,7 +3,8 @@
 //! another thread is compiling is waited for, not compiled twice.
 //!
 //! Kernels take a `Pipeline` handle (`GpuContext::pipeline_handle`). Natively it is compiled
-//! before the handle returns. In browsers it compiles in the background from `Pipeline::start`
+//! before the handle returns, except inside `GpuContext::compile_in_background`, whose
+//! pipelines then compile one after another on a thread of their own. In browsers it compiles in the background from `Pipeline::start`
 //! on (`createComputePipelineAsync`, off the GPU process's main thread, which meanwhile takes
 //! the weight uploads and runs launches) until `Pipeline::get` waits for it: a model is ready
 //! once the pipelines of its first forward are, and its decode pipelines compile while the
@@ -14,6 +15,13 @@ use super::shaders::{preprocess, Defines};
 use crate::error::{HearthError, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+
+#[cfg(not(target_arch = "wasm32"))]
+thread_local! {
+    /// Inside `compile_in_background` on this thread: the pipelines asked for, with their
+    /// preprocessed code, left for the background thread.
+    static DEFERRED: std::cell::RefCell<Option<Vec<(Pipeline, String)>>> = const { std::cell::RefCell::new(None) };
+}
 
 type Key = (String, Defines);
 
@@ -27,6 +35,11 @@ pub struct Pipeline(Arc<Slot>);
 struct Slot {
     /// "shader {defines}", for error messages.
     what: String,
+    /// Natively: what `get` compiles if the background thread has not yet.
+    #[cfg(not(target_arch = "wasm32"))]
+    shader: String,
+    #[cfg(not(target_arch = "wasm32"))]
+    defines: Defines,
     compiled: OnceLock<Result<Arc<wgpu::ComputePipeline>>>,
     /// Browsers: the preprocessed code until `start`, then the `createComputePipelineAsync`
     /// promise until `get` has the pipeline.
@@ -47,6 +60,10 @@ impl Pipeline {
     fn new(shader: &str, defines: &Defines) -> Pipeline {
         Pipeline(Arc::new(Slot {
             what: format!("{shader} {:?}", defines.0),
+            #[cfg(not(target_arch = "wasm32"))]
+            shader: shader.to_string(),
+            #[cfg(not(target_arch = "wasm32"))]
+            defines: defines.clone(),
             compiled: OnceLock::new(),
             #[cfg(target_arch = "wasm32")]
             compile: Default::default(),
@@ -58,7 +75,8 @@ impl Pipeline {
         self.0.compiled.get().and_then(|r| r.as_ref().ok()).cloned()
     }
 
-    /// Start compiling in the background (browsers; natively it is compiled already).
+    /// Start compiling in the background (browsers; natively it is compiled already or
+    /// compiling on `compile_in_background`'s thread).
     pub fn start(&self, ctx: &GpuContext) {
         #[cfg(target_arch = "wasm32")]
         {
@@ -72,8 +90,10 @@ impl Pipeline {
     }
 
     /// The compiled pipeline, waiting for a background compile to finish (starting it first
-    /// if need be).
+    /// if need be; natively compiling it here if the background thread has not got to it).
     pub async fn get(&self, ctx: &GpuContext) -> Result<Arc<wgpu::ComputePipeline>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        self.0.compiled.get_or_init(|| ctx.compile(&self.0.shader, &self.0.defines));
         #[cfg(target_arch = "wasm32")]
         if self.0.compiled.get().is_none() {
             self.start(ctx);
@@ -129,9 +149,39 @@ impl GpuContext {
         }
         #[cfg(not(target_arch = "wasm32"))]
         {
+            if DEFERRED.with(|d| d.borrow().is_some()) {
+                let defines = defines.flag_if(self.f16, "F16");
+                let slot = self.slot(shader, &defines);
+                if slot.0.compiled.get().is_none() {
+                    let code = preprocess(shader, &defines).map_err(HearthError::Gpu)?;
+                    DEFERRED.with(|d| d.borrow_mut().as_mut().map(|v| v.push((slot.clone(), code))));
+                }
+                return Ok(slot);
+            }
             self.pipeline(shader, defines.clone())?;
             Ok(self.slot(shader, &defines.flag_if(self.f16, "F16")))
         }
+    }
+
+    /// Run `record` (which records launches) with the pipelines it asks for left to compile
+    /// afterwards, one after another, on a thread of their own; its launches are bound by
+    /// `dispatch::ready`, which waits for them. A program needed only later (decode, after the
+    /// first prefill) so stays off a load's critical path, as in browsers, where every pipeline
+    /// compiles in the background. Compile errors surface at the next `check` (`ready` checks).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn compile_in_background<T>(&self, record: impl FnOnce() -> T) -> T {
+        let outer = DEFERRED.with(|d| d.borrow_mut().replace(Vec::new()));
+        let out = record();
+        let deferred = DEFERRED.with(|d| std::mem::replace(&mut *d.borrow_mut(), outer)).unwrap_or_default();
+        if !deferred.is_empty() {
+            let device = self.device.clone();
+            std::thread::spawn(move || {
+                for (slot, code) in deferred {
+                    slot.0.compiled.get_or_init(|| Ok(compile_code(&device, &slot.0.shader, code)));
+                }
+            });
+        }
+        out
     }
 
     /// The cache's slot for (shader, defines), created empty when new.
@@ -148,18 +198,7 @@ impl GpuContext {
     fn compile(&self, shader: &str, defines: &Defines) -> Result<Arc<wgpu::ComputePipeline>> {
         let code = preprocess(shader, defines).map_err(HearthError::Gpu)?;
         self.check()?;
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(shader),
-            source: wgpu::ShaderSource::Wgsl(code.into()),
-        });
-        let pipeline = Arc::new(self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(shader),
-            layout: None,
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: Default::default(),
-            cache: None,
-        }));
+        let pipeline = compile_code(&self.device, shader, code);
         self.check().map_err(|e| HearthError::Gpu(format!("compiling {shader} {:?}: {e}", defines.0)))?;
         Ok(pipeline)
     }
@@ -170,4 +209,18 @@ impl GpuContext {
         v.sort();
         v
     }
+}
+
+/// The pipeline of `shader`'s preprocessed `code` (entry point `main`). Errors go to the
+/// device's error sink (`GpuContext::check`).
+fn compile_code(device: &wgpu::Device, shader: &str, code: String) -> Arc<wgpu::ComputePipeline> {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(shader), source: wgpu::ShaderSource::Wgsl(code.into()) });
+    Arc::new(device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(shader),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    }))
 }

@@ -241,7 +241,7 @@ impl Llama {
         };
         let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
         let programs = |decode| record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, decode);
-        let (prefill, decode) = record_both(programs)?;
+        let (prefill, decode) = record_both(&ctx, programs)?;
         // Browsers: the first forward's pipelines compile while the weights upload, in the
         // order started (they finish about in that order); decode's start once these are done
         // (`ready_to_prefill`).
@@ -410,23 +410,22 @@ impl Llama {
     }
 }
 
-/// The prefill and decode programs (`record(false)`, `record(true)`). Natively on two threads:
-/// most of their time is the driver compiling their pipelines on the calling thread (lavapipe:
-/// 0.29–0.30 s of a 0.37–0.38 s load; on two threads the load took 0.33–0.34 s), and the
-/// pipeline cache lets a thread wait for one the other is compiling.
+/// The prefill and decode programs (`record(false)`, `record(true)`). Most of their time is the
+/// driver compiling their pipelines (lavapipe: attention_split alone 0.2–0.34 s, attention_rows
+/// 0.1–0.16 s). Natively decode's compile on a thread of their own
+/// (`GpuContext::compile_in_background`) while the prefill program is recorded and the weights
+/// uploaded; the first decode step waits for them, as in browsers. Load → ready went from
+/// 0.46–0.68 s (both programs recorded side by side, then the uploads) to 0.33–0.43 s (5 fresh
+/// devices each); the first decode step after a 3-token prefill took 44–79 ms both ways.
 #[cfg(not(target_arch = "wasm32"))]
-fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>> + Sync) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
-    std::thread::scope(|s| {
-        let decode = s.spawn(|| record(true));
-        let prefill = record(false);
-        let decode = decode.join().map_err(|_| HearthError::Gpu("the thread recording the decode program panicked".into()))?;
-        Ok((prefill?, decode?))
-    })
+fn record_both(ctx: &GpuContext, record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
+    let decode = ctx.compile_in_background(|| record(true))?;
+    Ok((record(false)?, decode))
 }
 
 /// In browsers one after the other (WebGPU objects stay on their thread).
 #[cfg(target_arch = "wasm32")]
-fn record_both(record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
+fn record_both(_: &GpuContext, record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
     Ok((record(false)?, record(true)?))
 }
 
@@ -531,6 +530,7 @@ impl Llama {
         let step = Step { n_tokens: n, pos0, seq_len: n, n_seqs: 1 };
         ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&step));
         let program = if n == 1 { &self.decode } else { &self.prefill };
+        pollster::block_on(crate::gpu::ready(&ctx, program))?;
         let totals = crate::gpu::dispatch::profile_families(&ctx, program, &step)?;
         self.cached.extend_from_slice(ids);
         Ok(totals)
