@@ -1,14 +1,15 @@
 //! Compute pipelines, compiled once per (shader, defines) and cached for the device's life.
-//! Threads may ask at once (natively a model records its programs in parallel): a pipeline
-//! another thread is compiling is waited for, not compiled twice.
+//! Threads may ask at once (natively a background thread compiles a model's decode pipelines
+//! while the caller records its prefill): a pipeline another thread is compiling is waited
+//! for, not compiled twice.
 //!
 //! Kernels take a `Pipeline` handle (`GpuContext::pipeline_handle`). Natively it is compiled
 //! before the handle returns, except inside `GpuContext::compile_in_background`, whose
-//! pipelines then compile one after another on a thread of their own. In browsers it compiles in the background from `Pipeline::start`
-//! on (`createComputePipelineAsync`, off the GPU process's main thread, which meanwhile takes
-//! the weight uploads and runs launches) until `Pipeline::get` waits for it: a model is ready
-//! once the pipelines of its first forward are, and its decode pipelines compile while the
-//! prompt is prefilled (src/wasm/async_pipelines.rs).
+//! pipelines then compile one after another on a thread of their own. In browsers it compiles
+//! in the background from `Pipeline::start` on (`createComputePipelineAsync`, off the GPU
+//! process's main thread, which meanwhile takes the weight uploads and runs launches) until
+//! `Pipeline::get` waits for it: a model is ready once the pipelines of its first forward are,
+//! and its decode pipelines compile while the prompt is prefilled (src/wasm/async_pipelines.rs).
 
 use super::context::GpuContext;
 use super::shaders::{preprocess, Defines};
