@@ -35,15 +35,17 @@ impl TextModel {
         let t = web_time::Instant::now();
         let g = gguf::parse(file)?;
         let parse = ms(t);
+        // The decoder first: in browsers its pipelines then compile in the GPU process while
+        // the weights are transcoded and the tokenizer is built here.
+        let t = web_time::Instant::now();
+        let llama = Llama::load(ctx, &g, file, options)?;
+        let weights_and_pipelines = ms(t);
         let t = web_time::Instant::now();
         let tokenizer = match tokenizer_json {
             Some(json) => Tokenizer::from_json(json)?,
             None => Tokenizer::from_gguf(&g)?,
         };
-        let tokenizer_ms = ms(t);
-        let t = web_time::Instant::now();
-        let llama = Llama::load(ctx, &g, file, options)?;
-        let load_phases = LoadPhases { parse, tokenizer: tokenizer_ms, weights_and_pipelines: ms(t) };
+        let load_phases = LoadPhases { parse, tokenizer: ms(t), weights_and_pipelines };
         let chat_template = g.get("tokenizer.chat_template").and_then(|v| v.as_str()).map(str::to_string);
         Ok(TextModel { tokenizer, llama, chat_template, load_phases })
     }

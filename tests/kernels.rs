@@ -58,9 +58,11 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
 }
 
 /// Runs `f` with shader-f16 on and off, and without subgroups (the plain-load fallback of the
-/// kernels that share loads across a subgroup).
+/// kernels that share loads across a subgroup); without f16 quants are read with
+/// `unpack4x8unorm` (UNORM_QUANTS, as on SwiftShader), with it as the adapter chooses.
 fn both_modes(f: impl Fn(&GpuContext)) {
-    for options in [GpuOptions::default(), GpuOptions { no_f16: true, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, ..Default::default() }] {
+    let unorm_quants = Some(true);
+    for options in [GpuOptions::default(), GpuOptions { no_f16: true, unorm_quants, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, unorm_quants, ..Default::default() }] {
         f(&common::gpu_with(&options));
     }
 }

@@ -1,6 +1,9 @@
 // A weight matrix W[W_N rows, W_K cols] in the GPU layout of src/quant/layout.rs, read four
 // columns at a time by `w_quad(row, q)` = W[row, 4q .. 4q+4], dequantized exactly as
-// quant::dequant does on the CPU (same f32 operations, so bit-identical results).
+// quant::dequant does on the CPU (same f32 operations, so bit-identical results: the embedding
+// lookup). The block-at-a-time paths of the matrix kernels (`w_block_dot`, `w_block`) read
+// quants in units of QUANT_UNIT (`unit_bytes`), which with UNORM_QUANTS come within an ulp or
+// two of d·q.
 // `w_block_dot(row, b, xq, block_sum(xq))` = Σ_{i<32} W[row, 32b + i]·xq[i/4][i%4] works a block at a time
 // (Q4: one vec4<u32> load of nibbles; scales applied once per block) for the matrix-vector path.
 // Needs one W_<FORMAT> flag, W_QUANTIZED for the block formats (only they bind `w_scales`),
@@ -48,10 +51,40 @@ fn w_word(i: u32) -> u32 {
     return w_data[i >> 2u][i & 3u];
 }
 
-// Four signed bytes of w.
-fn i8x4(w: u32) -> vec4<f32> {
-    return vec4<f32>(vec4<i32>(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4<u32>(24u));
+// The four bytes of w as exact integers 0..=255 (`w_quad`; Q8_0 quants are stored as
+// u = q + 128, src/quant/layout.rs).
+fn bytes_u8(w: u32) -> vec4<f32> {
+    return vec4<f32>((vec4<u32>(w) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u));
 }
+
+// Four nibbles q of w (`hi`: 0 low, 1 high nibble of each byte) as exact integers 0..=15.
+fn nibbles(w: u32, hi: u32) -> vec4<f32> {
+    let s = w >> (4u * hi);
+    return vec4<f32>(vec4<u32>(s, s >> 8u, s >> 16u, s >> 24u) & vec4<u32>(15u));
+}
+
+// The block-at-a-time paths read quants as QUANT_UNIT-ths: with UNORM_QUANTS
+// (`GpuContext::unorm_quants`) u/255 from `unpack4x8unorm`, one builtin where byte shifts,
+// masks and conversions cost CPU emulations 3–5 instructions each (SwiftShader compiled the
+// Q8_0 head's matrix-vector kernel in 0.6× the time and ran it 1.6× as fast); otherwise the
+// exact integers. Callers multiply the block's scale by QUANT_UNIT.
+#ifdef UNORM_QUANTS
+const QUANT_UNIT: f32 = 255.0;
+fn unit_bytes(w: u32) -> vec4<f32> {
+    return unpack4x8unorm(w);
+}
+fn unit_nibbles(w: u32, hi: u32) -> vec4<f32> {
+    return unpack4x8unorm((w >> (4u * hi)) & 0x0F0F0F0Fu);
+}
+#else
+const QUANT_UNIT: f32 = 1.0;
+fn unit_bytes(w: u32) -> vec4<f32> {
+    return bytes_u8(w);
+}
+fn unit_nibbles(w: u32, hi: u32) -> vec4<f32> {
+    return nibbles(w, hi);
+}
+#endif
 
 fn f16_pair(w: u32) -> vec2<f32> {
     return unpack2x16float(w);
@@ -71,11 +104,7 @@ fn half_quad(a: u32, b: u32) -> vec4<f32> {
 }
 #endif
 
-// Four 4-bit values: nibble `hi` (0 low, 1 high) of each byte of word w.
-fn nibbles(w: u32, hi: u32) -> vec4<f32> {
-    let s = w >> (4u * hi);
-    return vec4<f32>(vec4<u32>(s, s >> 8u, s >> 16u, s >> 24u) & vec4<u32>(15u));
-}
+
 
 fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #ifdef W_F32
@@ -88,7 +117,7 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #endif
 #ifdef W_Q8_0
     let blk = block_index(row, q / 8u);
-    return scale_at(blk) * i8x4(w_word(blk * 8u + q % 8u));
+    return scale_at(blk) * (bytes_u8(w_word(blk * 8u + q % 8u)) - 128.0);
 #endif
 #ifdef W_Q4_0
     let blk = block_index(row, q / 8u);
@@ -103,23 +132,20 @@ fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #endif
 }
 
-// Σ q_i·x_i over one Q4 block: nibbles of the 4 words against the block's 8 x quads (low
+// Σ q_i·x_i / QUANT_UNIT over one Q4 block: nibbles of the 4 words against the block's 8 x quads (low
 // nibbles are elements 0..16, high nibbles 16..32).
 fn q4_dot(w: vec4<u32>, xq: array<vec4<f32>, 8>) -> f32 {
-    return dot(nibbles(w.x, 0u), xq[0]) + dot(nibbles(w.y, 0u), xq[1]) + dot(nibbles(w.z, 0u), xq[2]) + dot(nibbles(w.w, 0u), xq[3])
-         + dot(nibbles(w.x, 1u), xq[4]) + dot(nibbles(w.y, 1u), xq[5]) + dot(nibbles(w.z, 1u), xq[6]) + dot(nibbles(w.w, 1u), xq[7]);
+    return dot(unit_nibbles(w.x, 0u), xq[0]) + dot(unit_nibbles(w.y, 0u), xq[1]) + dot(unit_nibbles(w.z, 0u), xq[2]) + dot(unit_nibbles(w.w, 0u), xq[3])
+         + dot(unit_nibbles(w.x, 1u), xq[4]) + dot(unit_nibbles(w.y, 1u), xq[5]) + dot(unit_nibbles(w.z, 1u), xq[6]) + dot(unit_nibbles(w.w, 1u), xq[7]);
 }
 
-// What `w_block_dot` needs of x besides its values: Σ x_i over the block for Q4_0/Q4_1 (their
-// offset term, Σ (d·q_i + m)·x_i = d·Σ q_i·x_i + m·Σ x_i), 0 for the other formats. The
-// matrix-vector kernels compute it once per block and pass it to every row.
+// What `w_block_dot` needs of x besides its values: Σ x_i over the block for the block formats
+// (their offset term, Σ (d·q_i + m)·x_i = d·Σ q_i·x_i + m·Σ x_i, with m = −8d for Q4_0 and
+// −128d for Q8_0's stored q + 128), 0 for the others. The matrix-vector kernels compute it
+// once per block and pass it to every row.
 fn block_sum(xq: array<vec4<f32>, 8>) -> f32 {
 #ifdef W_QUANTIZED
-#ifndef W_Q8_0
     return dot(xq[0] + xq[1] + xq[2] + xq[3] + xq[4] + xq[5] + xq[6] + xq[7], vec4<f32>(1.0));
-#else
-    return 0.0;
-#endif
 #else
     return 0.0;
 #endif
@@ -142,18 +168,20 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>, xs: f32) -> f32 {
     let blk = block_index(row, b);
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
-    let s = dot(i8x4(lo.x), xq[0]) + dot(i8x4(lo.y), xq[1]) + dot(i8x4(lo.z), xq[2]) + dot(i8x4(lo.w), xq[3])
-          + dot(i8x4(hi.x), xq[4]) + dot(i8x4(hi.y), xq[5]) + dot(i8x4(hi.z), xq[6]) + dot(i8x4(hi.w), xq[7]);
-    return scale_at(blk) * s;
+    let s = dot(unit_bytes(lo.x), xq[0]) + dot(unit_bytes(lo.y), xq[1]) + dot(unit_bytes(lo.z), xq[2]) + dot(unit_bytes(lo.w), xq[3])
+          + dot(unit_bytes(hi.x), xq[4]) + dot(unit_bytes(hi.y), xq[5]) + dot(unit_bytes(hi.z), xq[6]) + dot(unit_bytes(hi.w), xq[7]);
+    let d = scale_at(blk);
+    return (QUANT_UNIT * d) * s - (128.0 * d) * xs;
 #endif
 #ifdef W_Q4_0
     let blk = block_index(row, b);
-    return scale_at(blk) * (q4_dot(w_data[blk], xq) - 8.0 * xs);
+    let d = scale_at(blk);
+    return (QUANT_UNIT * d) * q4_dot(w_data[blk], xq) - (8.0 * d) * xs;
 #endif
 #ifdef W_Q4_1
     let blk = block_index(row, b);
     let dm = q4_1_scales(blk);
-    return dm.x * q4_dot(w_data[blk], xq) + dm.y * xs;
+    return (QUANT_UNIT * dm.x) * q4_dot(w_data[blk], xq) + dm.y * xs;
 #endif
 #ifndef W_QUANTIZED
     let w = w_block(row, b);
@@ -167,27 +195,29 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>, xs: f32) -> f32 {
 fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #ifdef W_Q8_0
     let blk = block_index(row, b);
-    let d = scale_at(blk);
+    let d = QUANT_UNIT * scale_at(blk);
+    let m = -128.0 * scale_at(blk);
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
-    return array<vec4<f32>, 8>(d * i8x4(lo.x), d * i8x4(lo.y), d * i8x4(lo.z), d * i8x4(lo.w),
-                               d * i8x4(hi.x), d * i8x4(hi.y), d * i8x4(hi.z), d * i8x4(hi.w));
+    return array<vec4<f32>, 8>(d * unit_bytes(lo.x) + m, d * unit_bytes(lo.y) + m, d * unit_bytes(lo.z) + m, d * unit_bytes(lo.w) + m,
+                               d * unit_bytes(hi.x) + m, d * unit_bytes(hi.y) + m, d * unit_bytes(hi.z) + m, d * unit_bytes(hi.w) + m);
 #endif
 #ifdef W_Q4_0
     let blk = block_index(row, b);
-    let d = scale_at(blk);
+    let d = QUANT_UNIT * scale_at(blk);
+    let m = -8.0 * scale_at(blk);
     let w = w_data[blk];
-    return array<vec4<f32>, 8>(d * (nibbles(w.x, 0u) - 8.0), d * (nibbles(w.y, 0u) - 8.0), d * (nibbles(w.z, 0u) - 8.0), d * (nibbles(w.w, 0u) - 8.0),
-                               d * (nibbles(w.x, 1u) - 8.0), d * (nibbles(w.y, 1u) - 8.0), d * (nibbles(w.z, 1u) - 8.0), d * (nibbles(w.w, 1u) - 8.0));
+    return array<vec4<f32>, 8>(d * unit_nibbles(w.x, 0u) + m, d * unit_nibbles(w.y, 0u) + m, d * unit_nibbles(w.z, 0u) + m, d * unit_nibbles(w.w, 0u) + m,
+                               d * unit_nibbles(w.x, 1u) + m, d * unit_nibbles(w.y, 1u) + m, d * unit_nibbles(w.z, 1u) + m, d * unit_nibbles(w.w, 1u) + m);
 #endif
 #ifdef W_Q4_1
     let blk = block_index(row, b);
     let dm = q4_1_scales(blk);
-    let d = dm.x;
+    let d = QUANT_UNIT * dm.x;
     let m = dm.y;
     let w = w_data[blk];
-    return array<vec4<f32>, 8>(d * nibbles(w.x, 0u) + m, d * nibbles(w.y, 0u) + m, d * nibbles(w.z, 0u) + m, d * nibbles(w.w, 0u) + m,
-                               d * nibbles(w.x, 1u) + m, d * nibbles(w.y, 1u) + m, d * nibbles(w.z, 1u) + m, d * nibbles(w.w, 1u) + m);
+    return array<vec4<f32>, 8>(d * unit_nibbles(w.x, 0u) + m, d * unit_nibbles(w.y, 0u) + m, d * unit_nibbles(w.z, 0u) + m, d * unit_nibbles(w.w, 0u) + m,
+                               d * unit_nibbles(w.x, 1u) + m, d * unit_nibbles(w.y, 1u) + m, d * unit_nibbles(w.z, 1u) + m, d * unit_nibbles(w.w, 1u) + m);
 #endif
 #ifdef W_F32
     // The block is 8 whole vec4<u32> loads (row starts are 16-byte aligned: W_K % 4 == 0).

@@ -122,10 +122,16 @@ impl Pipeline {
 }
 
 impl GpuContext {
-    /// The pipeline of `shader` (entry point `main`) with `defines` (+ `F16` when enabled),
+    /// `defines` + what this device compiles every kernel with: F16 (`enable f16;`) and
+    /// UNORM_QUANTS (`GpuContext::unorm_quants`) when on.
+    fn context_defines(&self, defines: Defines) -> Defines {
+        defines.flag_if(self.f16, "F16").flag_if(self.unorm_quants, "UNORM_QUANTS")
+    }
+
+    /// The pipeline of `shader` (entry point `main`) with `defines` (+ `context_defines`),
     /// compiled on the calling thread.
     pub fn pipeline(&self, shader: &str, defines: Defines) -> Result<Arc<wgpu::ComputePipeline>> {
-        let defines = defines.flag_if(self.f16, "F16");
+        let defines = self.context_defines(defines);
         let slot = self.slot(shader, &defines);
         let compiled = slot.0.compiled.get_or_init(|| self.compile(shader, &defines)).clone();
         if compiled.is_err() {
@@ -140,7 +146,7 @@ impl GpuContext {
     pub fn pipeline_handle(&self, shader: &str, defines: Defines) -> Result<Pipeline> {
         #[cfg(target_arch = "wasm32")]
         {
-            let defines = defines.flag_if(self.f16, "F16");
+            let defines = self.context_defines(defines);
             let slot = self.slot(shader, &defines);
             if slot.0.compiled.get().is_none() && matches!(*slot.0.compile.borrow(), Compile::None) {
                 let code = preprocess(shader, &defines).map_err(HearthError::Gpu)?;
@@ -151,7 +157,7 @@ impl GpuContext {
         #[cfg(not(target_arch = "wasm32"))]
         {
             if DEFERRED.with(|d| d.borrow().is_some()) {
-                let defines = defines.flag_if(self.f16, "F16");
+                let defines = self.context_defines(defines);
                 let slot = self.slot(shader, &defines);
                 if slot.0.compiled.get().is_none() {
                     let code = preprocess(shader, &defines).map_err(HearthError::Gpu)?;
@@ -160,7 +166,7 @@ impl GpuContext {
                 return Ok(slot);
             }
             self.pipeline(shader, defines.clone())?;
-            Ok(self.slot(shader, &defines.flag_if(self.f16, "F16")))
+            Ok(self.slot(shader, &self.context_defines(defines)))
         }
     }
 

@@ -6,12 +6,14 @@
 //! | F32   | one f32 per word                         | —                                    |
 //! | F16   | two f16 per word (element 2i low half)   | —                                    |
 //! | BF16  | two bf16 per word                        | —                                    |
-//! | Q8_0  | 8 words per block: 32 × i8               | f16 `d` per block, two blocks a word |
+//! | Q8_0  | 8 words per block: 32 × (i8 + 128) as u8 | f16 `d` per block, two blocks a word |
 //! | Q4_0  | 4 words per block: the 16 nibble bytes   | f16 `d` per block, two blocks a word |
 //! | Q4_1  | 4 words per block: the 16 nibble bytes   | one word per block: `d` low, `m` high|
 //!
 //! f16 scales stay f16 (no widening: decode is bandwidth bound); shaders read them with
 //! `unpack2x16float`, or as `array<f16>` when `shader-f16` is on. Both give identical values.
+//! Q8_0's quants get their sign bit flipped (q + 128, 0..=255) so that shaders read all block
+//! formats' quants with `unpack4x8unorm` (shaders/common/weights.wgsl `unorm_bytes`).
 
 use super::dtype::DType;
 
@@ -108,9 +110,10 @@ impl GpuLayout {
                     let b = it.next();
                     let d = |blk: &[u8]| u16::from_le_bytes([blk[0], blk[1]]) as u32;
                     scales.push(d(a) | b.map_or(0, d) << 16);
-                    data.extend(a[2..].chunks_exact(4).map(word));
+                    let bias = if dtype == DType::Q8_0 { 0x8080_8080 } else { 0 };
+                    data.extend(a[2..].chunks_exact(4).map(|q| word(q) ^ bias));
                     if let Some(b) = b {
-                        data.extend(b[2..].chunks_exact(4).map(word));
+                        data.extend(b[2..].chunks_exact(4).map(|q| word(q) ^ bias));
                     }
                 }
                 GpuLayout { data: pad(data), scales: pad(scales) }
@@ -194,10 +197,22 @@ mod tests {
                     if row < rows {
                         assert_eq!(got, block(&by_rows, dtype, row * per_row + b), "{dtype:?} row {row} block {b}");
                     } else {
-                        assert!(got.0.iter().all(|&h| h == 0) && got.1.iter().all(|&w| w == 0), "{dtype:?} padding row {row}");
+                        // Zero scales and zero quants (Q8_0's stored q + 128).
+                        let zero = if dtype == DType::Q8_0 { 0x8080_8080 } else { 0 };
+                        assert!(got.0.iter().all(|&h| h == 0) && got.1.iter().all(|&w| w == zero), "{dtype:?} padding row {row}");
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn q8_0_quants_are_stored_plus_128() {
+        // One block: d = 1.0 (f16 0x3c00), quants -128, -1, 0, 127, …
+        let mut raw = vec![0x00, 0x3c];
+        raw.extend((0..32).map(|i| [0x80u8, 0xff, 0x00, 0x7f][i % 4]));
+        let l = GpuLayout::from_raw(DType::Q8_0, &raw, BlockOrder::Rows);
+        assert_eq!(l.scales[0] & 0xffff, 0x3c00);
+        assert!(l.data[..8].iter().all(|&w| w.to_le_bytes() == [0, 127, 128, 255]), "{:x?}", &l.data[..8]);
     }
 }

@@ -245,7 +245,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     };
     let file = read(&args.model)?;
     let t = Instant::now();
-    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups, untiled_weights: args.untiled_weights };
+    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups, untiled_weights: args.untiled_weights, ..Default::default() };
     let ctx = GpuContext::new(&options).await?;
     let device_ms = ms(t);
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;

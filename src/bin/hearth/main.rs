@@ -113,7 +113,7 @@ fn load(args: &Args) -> Result<TextModel> {
         Some(_) => Some(args.read("--tokenizer")?),
         None => None,
     };
-    let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights") }))?;
+    let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
     let options = LlamaOptions { context: args.values.get("--ctx").map(|_| args.number("--ctx", 2048).map(|v| v as u32)).transpose()?, ..Default::default() };
     TextModel::load(ctx, &file, tokenizer_json.as_deref(), &options)
 }
@@ -205,7 +205,7 @@ fn run() -> Result<()> {
             if let Some(q) = args.values.get("--quant") {
                 options.quant = hearth::model::bert::BertWeights::parse(q)?;
             }
-            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights") }))?;
+            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
             let explicit_pooling = args.values.contains_key("--pooling");
             let embedder = if path.is_file() {
                 // A GGUF file (weights keep their stored formats; --quant does not apply).
@@ -221,7 +221,7 @@ fn run() -> Result<()> {
             println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
         "bench-kernels" => {
-            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights") }))?;
+            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
             let t = pollster::block_on(hearth::gpu::kernel_bench::run(&ctx, args.number("--runs", 5)?, args.number("--batch", 128)? as u32))?;
             println!("{}", json!({ "adapter": ctx.adapter_name(), "f16": ctx.f16, "timings": t }));
         }
