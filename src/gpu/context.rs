@@ -43,6 +43,8 @@ pub struct GpuContext {
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
     uniforms: Mutex<HashMap<Vec<u8>, Arc<wgpu::Buffer>>>,
+    /// Inside `with_stand_in_buffers`: the buffer `storage_buffer` returns.
+    stand_in: Mutex<Option<wgpu::Buffer>>,
 }
 
 impl GpuContext {
@@ -111,6 +113,7 @@ impl GpuContext {
             lost,
             pipelines: Default::default(),
             uniforms: Default::default(),
+            stand_in: Default::default(),
         }))
     }
 
@@ -158,6 +161,9 @@ impl GpuContext {
 
     pub fn storage_buffer(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer> {
         self.check_binding_size(label, bytes)?;
+        if let Some(b) = self.stand_in() {
+            return Ok(b);
+        }
         Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: bytes.max(4).next_multiple_of(4),
@@ -167,9 +173,33 @@ impl GpuContext {
     }
 
     pub fn storage_buffer_init(&self, label: &str, data: &[u8]) -> Result<wgpu::Buffer> {
+        if let Some(b) = self.stand_in() {
+            return Ok(b);
+        }
         let buf = self.storage_buffer(label, data.len() as u64)?;
         self.queue.write_buffer(&buf, 0, data);
         Ok(buf)
+    }
+
+    /// Run `f` with every storage buffer it creates (`storage_buffer`, `storage_buffer_init`)
+    /// replaced by one small stand-in, nothing written to it: to record launches for their
+    /// pipelines alone before a model's real buffers exist (src/model/llama.rs
+    /// `start_first_forward_early`). Launches recorded so must not run.
+    pub fn with_stand_in_buffers<T>(&self, f: impl FnOnce() -> T) -> T {
+        let stand_in = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("stand-in"),
+            size: 256,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(stand_in);
+        let out = f();
+        *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        out
+    }
+
+    fn stand_in(&self) -> Option<wgpu::Buffer> {
+        self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn uniform_buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {

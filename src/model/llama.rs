@@ -166,9 +166,25 @@ fn vector(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, len: u32) -> Resu
     ctx.storage_buffer_init(name, bytemuck::cast_slice(&v))
 }
 
-impl Llama {
-    pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<Llama> {
-        let c = LlamaConfig::from_gguf(g)?;
+/// A decoder's GPU buffers and weights, before its programs are recorded (`Llama::load`).
+struct Built<'a> {
+    context: u32,
+    /// Most tokens per forward.
+    cap: u32,
+    state: RunState,
+    token_embd: GpuMatrix,
+    output: Option<GpuMatrix>,
+    output_norm: wgpu::Buffer,
+    blocks: Vec<Block>,
+    /// The weights still to transcode and write (after recording: see `Llama::load`).
+    uploads: Vec<PendingUpload<'a>>,
+    gpu_bytes: u64,
+    kv_bytes: u64,
+}
+
+impl<'a> Built<'a> {
+    /// Create the buffers of `c`'s model in `file` (weights, KV cache, activations).
+    fn new(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &'a [u8], options: &LlamaOptions) -> Result<Built<'a>> {
         let context = options.context.unwrap_or(2048).min(c.context_length).max(1);
         let cap = options.batch.unwrap_or(256).clamp(1, context);
         let (d, hd) = (c.n_embd, c.head_dim);
@@ -177,7 +193,7 @@ impl Llama {
         let buf = |label: &str, n: u32| ctx.storage_buffer(label, f32s(n) * cap as u64);
 
         let table = kernels::rope_table(context, c.n_rot, c.rope_base, c.rope_freq_scale);
-        let attn_parts = kernels::split_parts_bytes(attention_shape(&c), kernels::decode_key_split(&ctx, attention_shape(&c)));
+        let attn_parts = kernels::split_parts_bytes(attention_shape(c), kernels::decode_key_split(ctx, attention_shape(c)));
         let state = RunState {
             ids: ctx.storage_buffer("ids", 4 * cap as u64)?,
             step: ctx.uniform_buffer("step", 16),
@@ -198,58 +214,95 @@ impl Llama {
         };
         let mut gpu_bytes = (f32s(d) * 2 + f32s(qd) * 2 + f32s(kvd) * 2 + f32s(c.n_ff) * 3) * cap as u64 + (f32s(qd) * cap as u64).max(attn_parts) + f32s(c.vocab_size) * 2 + table.len() as u64 * 8;
 
-        // Buffers first, weights last: the pipelines (created while recording) compile in a
-        // browser's GPU process while the weights are transcoded here.
         let mut uploads = Vec::new();
-        let token_embd = matrix(&ctx, g, file, "token_embd.weight", c.vocab_size, d, &mut uploads)?;
+        let token_embd = matrix(ctx, g, file, "token_embd.weight", c.vocab_size, d, &mut uploads)?;
         let output = match g.tensor("output.weight") {
-            Some(_) => Some(matrix(&ctx, g, file, "output.weight", c.vocab_size, d, &mut uploads)?),
+            Some(_) => Some(matrix(ctx, g, file, "output.weight", c.vocab_size, d, &mut uploads)?),
             None => None,
         };
-        let output_norm = vector(&ctx, g, file, "output_norm.weight", d)?;
+        let output_norm = vector(ctx, g, file, "output_norm.weight", d)?;
         gpu_bytes += token_embd.bytes + output.as_ref().map_or(0, |o| o.bytes) + f32s(d);
 
         let mut blocks = Vec::with_capacity(c.n_layer as usize);
-        let mut kv_total = 0;
+        let mut kv_bytes = 0;
         for l in 0..c.n_layer {
             let n = |s: &str| format!("blk.{l}.{s}.weight");
-            let kv_bytes = f32s(kvd) * context as u64;
+            let kv_layer = f32s(kvd) * context as u64;
             let b = Block {
-                attn_norm: vector(&ctx, g, file, &n("attn_norm"), d)?,
-                qkv: stacked(&ctx, g, file, &format!("blk.{l}.attn_qkv"), &[(&n("attn_q"), qd), (&n("attn_k"), kvd), (&n("attn_v"), kvd)], d, &mut uploads)?,
-                attn_output: matrix(&ctx, g, file, &n("attn_output"), d, qd, &mut uploads)?,
-                ffn_norm: vector(&ctx, g, file, &n("ffn_norm"), d)?,
-                gate_up: stacked(&ctx, g, file, &format!("blk.{l}.ffn_gate_up"), &[(&n("ffn_gate"), c.n_ff), (&n("ffn_up"), c.n_ff)], d, &mut uploads)?,
-                ffn_down: matrix(&ctx, g, file, &n("ffn_down"), d, c.n_ff, &mut uploads)?,
-                k_cache: ctx.storage_buffer(&format!("blk.{l}.k_cache"), kv_bytes)?,
-                v_cache: ctx.storage_buffer(&format!("blk.{l}.v_cache"), kv_bytes)?,
+                attn_norm: vector(ctx, g, file, &n("attn_norm"), d)?,
+                qkv: stacked(ctx, g, file, &format!("blk.{l}.attn_qkv"), &[(&n("attn_q"), qd), (&n("attn_k"), kvd), (&n("attn_v"), kvd)], d, &mut uploads)?,
+                attn_output: matrix(ctx, g, file, &n("attn_output"), d, qd, &mut uploads)?,
+                ffn_norm: vector(ctx, g, file, &n("ffn_norm"), d)?,
+                gate_up: stacked(ctx, g, file, &format!("blk.{l}.ffn_gate_up"), &[(&n("ffn_gate"), c.n_ff), (&n("ffn_up"), c.n_ff)], d, &mut uploads)?,
+                ffn_down: matrix(ctx, g, file, &n("ffn_down"), d, c.n_ff, &mut uploads)?,
+                k_cache: ctx.storage_buffer(&format!("blk.{l}.k_cache"), kv_layer)?,
+                v_cache: ctx.storage_buffer(&format!("blk.{l}.v_cache"), kv_layer)?,
             };
-            gpu_bytes += b.weight_bytes() + 2 * f32s(d) + 2 * kv_bytes;
-            kv_total += 2 * kv_bytes;
+            gpu_bytes += b.weight_bytes() + 2 * f32s(d) + 2 * kv_layer;
+            kv_bytes += 2 * kv_layer;
             blocks.push(b);
         }
+        Ok(Built { context, cap, state, token_embd, output, output_norm, blocks, uploads, gpu_bytes, kv_bytes })
+    }
 
-        let head = output.as_ref().unwrap_or(&token_embd);
-        let block_weights: u64 = blocks.iter().map(Block::weight_bytes).sum();
+    fn head(&self) -> &GpuMatrix {
+        self.output.as_ref().unwrap_or(&self.token_embd)
+    }
+
+    /// The greedy pick's launch and the program of a prompt's first forward.
+    fn first_forward(&self, ctx: &GpuContext, c: &LlamaConfig) -> Result<(Dispatch, Vec<Dispatch>)> {
+        let argmax = kernels::argmax(ctx, &self.state.logits, &self.state.token, c.vocab_size)?;
+        Ok((argmax, record(ctx, c, &self.state, &self.blocks, &self.token_embd, &self.output_norm, self.head(), false)?))
+    }
+}
+
+/// Browsers: start compiling the first forward's pipelines before any large buffer exists. The
+/// GPU process runs its commands in order, and SwiftShader allocates (and zeroes) a buffer's
+/// memory when it is created: behind the 200 MB of weights and KV cache the compiles started
+/// 0.15 s later, with a core idle meanwhile. So the model is built once with stand-in buffers
+/// (`GpuContext::with_stand_in_buffers`) and its first forward recorded and started; the real
+/// build then finds those pipelines compiling (their keys do not depend on the buffers).
+#[cfg(target_arch = "wasm32")]
+fn start_first_forward_early(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<()> {
+    ctx.with_stand_in_buffers(|| {
+        let (argmax, prefill) = Built::new(ctx, c, g, file, options)?.first_forward(ctx, c)?;
+        crate::gpu::dispatch::start(ctx, std::slice::from_ref(&argmax));
+        crate::gpu::dispatch::start(ctx, &prefill);
+        Ok(())
+    })
+}
+
+impl Llama {
+    pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<Llama> {
+        let c = LlamaConfig::from_gguf(g)?;
+        #[cfg(target_arch = "wasm32")]
+        start_first_forward_early(&ctx, &c, g, file, options)?;
+        // Buffers first, weights last: the pipelines (created while recording) compile in a
+        // browser's GPU process while the weights are transcoded here.
+        let b = Built::new(&ctx, &c, g, file, options)?;
+        let (d, hd) = (c.n_embd, c.head_dim);
+        let (qd, kvd) = (c.n_head * hd, c.n_head_kv * hd);
+        let head = b.head();
+        let block_weights: u64 = b.blocks.iter().map(Block::weight_bytes).sum();
         let per_layer_params = (qd as u64 * d as u64) * 2 + (kvd as u64 * d as u64) * 2 + 3 * c.n_ff as u64 * d as u64;
         let cost = DecoderCost {
             weight_bytes: block_weights + head.bytes,
-            kv_bytes_per_position: c.n_layer as u64 * 2 * f32s(kvd),
+            kv_bytes_per_position: c.n_layer as u64 * 2 * kvd as u64 * 4,
             matmul_flops_per_token: 2 * per_layer_params * c.n_layer as u64,
             head_flops: 2 * c.vocab_size as u64 * d as u64,
             attention_flops_per_position: 4 * c.n_layer as u64 * qd as u64,
         };
-        let argmax = kernels::argmax(&ctx, &state.logits, &state.token, c.vocab_size)?;
-        let programs = |decode| record(&ctx, &c, &state, &blocks, &token_embd, &output_norm, head, decode);
-        let (prefill, decode) = record_both(&ctx, programs)?;
+        let decode = record_decode(&ctx, || record(&ctx, &c, &b.state, &b.blocks, &b.token_embd, &b.output_norm, head, true))?;
+        let (argmax, prefill) = b.first_forward(&ctx, &c)?;
         // Browsers: the first forward's pipelines compile while the weights upload, in the
         // order started (they finish about in that order); decode's start once these are done
         // (`ready_to_prefill`).
         crate::gpu::dispatch::start(&ctx, std::slice::from_ref(&argmax));
         crate::gpu::dispatch::start(&ctx, &prefill);
+        let Built { context, cap, state, blocks, uploads, gpu_bytes, kv_bytes, .. } = b;
         uploads.into_iter().for_each(|u| u.write(&ctx));
         ctx.check()?;
-        Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes: kv_total, cost, cached: Vec::new(), state, prefill, decode, argmax, ahead: None, _blocks: blocks })
+        Ok(Llama { config: c, ctx, context, batch: cap, gpu_bytes, kv_bytes, cost, cached: Vec::new(), state, prefill, decode, argmax, ahead: None, _blocks: blocks })
     }
 
     /// Run `ids` at positions `cached.len()..`, append them to the cache, and return the logits
@@ -410,23 +463,22 @@ impl Llama {
     }
 }
 
-/// The prefill and decode programs (`record(false)`, `record(true)`). Most of their time is the
-/// driver compiling their pipelines (lavapipe: attention_split alone 0.2–0.34 s, attention_rows
-/// 0.1–0.16 s). Natively decode's compile on a thread of their own
-/// (`GpuContext::compile_in_background`) while the prefill program is recorded and the weights
-/// uploaded; the first decode step waits for them, as in browsers. Load → ready went from
-/// 0.46–0.68 s (both programs recorded side by side, then the uploads) to 0.33–0.43 s (5 fresh
-/// devices each); the first decode step after a 3-token prefill took 44–79 ms both ways.
+/// The decode program (`record(true)`), recorded before the prefill's. Most of the programs'
+/// load time is the driver compiling their pipelines (lavapipe: attention_split alone
+/// 0.2–0.34 s, attention_rows 0.1–0.16 s). Natively decode's compile on a thread of their own
+/// (`GpuContext::compile_in_background`) while the prefill's compile and the weights upload;
+/// the first decode step waits for them, as in browsers. Load → ready went from 0.46–0.68 s
+/// (both programs recorded side by side, then the uploads) to 0.33–0.43 s (5 fresh devices
+/// each); the first decode step after a 3-token prefill took 44–79 ms both ways.
 #[cfg(not(target_arch = "wasm32"))]
-fn record_both(ctx: &GpuContext, record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
-    let decode = ctx.compile_in_background(|| record(true))?;
-    Ok((record(false)?, decode))
+fn record_decode(ctx: &GpuContext, record: impl FnOnce() -> Result<Vec<Dispatch>>) -> Result<Vec<Dispatch>> {
+    ctx.compile_in_background(record)
 }
 
-/// In browsers one after the other (WebGPU objects stay on their thread).
+/// In browsers every pipeline compiles in the background anyway.
 #[cfg(target_arch = "wasm32")]
-fn record_both(_: &GpuContext, record: impl Fn(bool) -> Result<Vec<Dispatch>>) -> Result<(Vec<Dispatch>, Vec<Dispatch>)> {
-    Ok((record(false)?, record(true)?))
+fn record_decode(_: &GpuContext, record: impl FnOnce() -> Result<Vec<Dispatch>>) -> Result<Vec<Dispatch>> {
+    record()
 }
 
 fn attention_shape(c: &LlamaConfig) -> AttentionShape {
