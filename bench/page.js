@@ -11,10 +11,14 @@ const opt = {
   sentences: q.get("sentences") ?? "/peers/sentences.json",
   decode: Number(q.get("decode") ?? 128),
   // Runs of each measurement (their median; the shared machine's noise): the prompt cases and
-  // the 32-sentence batch. Loading is measured once, cold, as a user meets it.
+  // the 32-sentence batch. Loading is measured cold, as a user meets it, once a page
+  // (bench/browser.mjs takes the median over fresh pages).
   runs: Math.max(1, Number(q.get("runs") ?? 3)),
   limitsMib: Number(q.get("limits_mib") ?? 256),
   noSubgroups: q.has("no_subgroups"),
+  // Only the cold load (bench/browser.mjs repeats it in fresh pages: one load is one sample of
+  // a noisy machine).
+  loadOnly: q.has("load_only"),
 };
 const status = (s) => {
   document.getElementById("status").textContent = s;
@@ -99,19 +103,39 @@ async function embeddings(sentences) {
   return out;
 }
 
+/** Bytes in memory → ready (the package's own load, in this page's thread, no cache). */
+async function coldLoad(bytes) {
+  const t0 = performance.now();
+  const llm = await Hearth.load(bytes, { cache: false, noSubgroups: opt.noSubgroups });
+  return { llm, loadMs: performance.now() - t0 };
+}
+
+async function fetchModel() {
+  const resp = await fetch(opt.model);
+  if (!resp.ok) throw new Error(`${opt.model}: HTTP ${resp.status}`);
+  return new Uint8Array(await resp.arrayBuffer());
+}
+
+async function loadOnly() {
+  // As in the full run, the wasm module is ready and the adapter has run kernels before the load.
+  await measureDeviceLimits(16, 1);
+  const bytes = await fetchModel();
+  status("loading…");
+  const { llm, loadMs } = await coldLoad(bytes);
+  const phases = llm.info.load_phases_ms;
+  await llm.dispose();
+  return { load_ms: round(loadMs, 1), load_phases_ms: phases };
+}
+
 async function run() {
+  if (opt.loadOnly) return loadOnly();
   const [prompts, { sentences }] = await Promise.all([json(opt.prompts), json(opt.sentences)]);
   status("measuring the adapter's limits (streaming read, FMA)…");
   const limits = await measureDeviceLimits(opt.limitsMib, 5);
   status("downloading the model…");
-  const resp = await fetch(opt.model);
-  if (!resp.ok) throw new Error(`${opt.model}: HTTP ${resp.status}`);
-  const bytes = new Uint8Array(await resp.arrayBuffer());
+  const bytes = await fetchModel();
   status("loading…");
-  const t0 = performance.now();
-  // Bytes in memory → ready (the package's own load, in this page's thread, no cache).
-  const llm = await Hearth.load(bytes, { cache: false, noSubgroups: opt.noSubgroups });
-  const loadMs = performance.now() - t0;
+  const { llm, loadMs } = await coldLoad(bytes);
   status("warm-up…");
   await llm.completions.create({ prompt: prompts.p128.tokens.slice(0, 16), max_tokens: 3, ignore_eos: true });
   status(`prefill ${prompts.p128.n} + decode ${opt.decode}…`);
