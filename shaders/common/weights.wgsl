@@ -104,8 +104,6 @@ fn half_quad(a: u32, b: u32) -> vec4<f32> {
 }
 #endif
 
-
-
 fn w_quad(row: u32, q: u32) -> vec4<f32> {
 #ifdef W_F32
     let i = (row * mat.k4 + q) * 4u;
@@ -195,8 +193,9 @@ fn w_block_dot(row: u32, b: u32, xq: array<vec4<f32>, 8>, xs: f32) -> f32 {
 fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #ifdef W_Q8_0
     let blk = block_index(row, b);
-    let d = QUANT_UNIT * scale_at(blk);
-    let m = -128.0 * scale_at(blk);
+    let scale = scale_at(blk);
+    let d = QUANT_UNIT * scale;
+    let m = -128.0 * scale;
     let lo = w_data[blk * 2u];
     let hi = w_data[blk * 2u + 1u];
     return array<vec4<f32>, 8>(d * unit_bytes(lo.x) + m, d * unit_bytes(lo.y) + m, d * unit_bytes(lo.z) + m, d * unit_bytes(lo.w) + m,
@@ -204,8 +203,9 @@ fn w_block(row: u32, b: u32) -> array<vec4<f32>, 8> {
 #endif
 #ifdef W_Q4_0
     let blk = block_index(row, b);
-    let d = QUANT_UNIT * scale_at(blk);
-    let m = -8.0 * scale_at(blk);
+    let scale = scale_at(blk);
+    let d = QUANT_UNIT * scale;
+    let m = -8.0 * scale;
     let w = w_data[blk];
     return array<vec4<f32>, 8>(d * unit_nibbles(w.x, 0u) + m, d * unit_nibbles(w.y, 0u) + m, d * unit_nibbles(w.z, 0u) + m, d * unit_nibbles(w.w, 0u) + m,
                                d * unit_nibbles(w.x, 1u) + m, d * unit_nibbles(w.y, 1u) + m, d * unit_nibbles(w.z, 1u) + m, d * unit_nibbles(w.w, 1u) + m);
