@@ -18,15 +18,17 @@
 //!         (+x) → LayerNorm] → mean|cls|last pool + L2 normalize ─► Vec<f32> per text
 //! ```
 //!
-//! Modules: `error` (typed errors with stable codes) · `gguf` (reader, writer) · `quant`
-//! (formats: CPU dequant = truth, GPU layout) · `cpu` (reference kernels) · `gpu` (context,
-//! shaders, pipelines, weights, kernels) · `model` (config, llama, bert) · `tokenizer` · `chat`
-//! · `sampler` · `text_model` · `generate` · `safetensors` · `embedder` · `wasm` (bindings, wasm32 only).
+//! Modules: `error` (typed errors with stable codes) · `file_bytes` (a model file in memory or in
+//! a JS array) · `gguf` (reader, writer) · `quant` (formats: CPU dequant = truth, GPU layout) ·
+//! `cpu` (reference kernels) · `gpu` (context, shaders, pipelines, weights, kernels) · `model`
+//! (config, llama, bert) · `tokenizer` · `chat` · `sampler` · `text_model` · `generate` ·
+//! `safetensors` · `embedder` · `wasm` (bindings, wasm32 only).
 
 pub mod chat;
 pub mod cpu;
 pub mod embedder;
 pub mod error;
+pub mod file_bytes;
 pub mod generate;
 pub mod gguf;
 pub mod gpu;
@@ -40,6 +42,7 @@ pub mod tokenizer;
 pub mod wasm;
 
 pub use error::{HearthError, Result};
+pub use file_bytes::FileBytes;
 pub use generate::{complete, Completion, FinishReason, GenerateOptions, Generation};
 pub use gpu::{GpuContext, GpuOptions};
 pub use model::{Llama, LlamaOptions};

@@ -1,6 +1,7 @@
 //! A loaded text model: tokenizer + llama decoder on the GPU, built from one GGUF file's bytes.
 
 use crate::error::Result;
+use crate::file_bytes::FileBytes;
 use crate::gguf;
 use crate::gpu::GpuContext;
 use crate::model::{Llama, LlamaOptions};
@@ -27,25 +28,37 @@ pub struct LoadPhases {
     pub weights_and_pipelines: f64,
 }
 
+/// Milliseconds since `t`, to 0.1 ms.
+fn ms(t: web_time::Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}
+
 impl TextModel {
     /// Parse `file` (a whole GGUF), build its tokenizer and upload its weights.
     /// `tokenizer_json` replaces the embedded vocabulary when given.
     pub fn load(ctx: Arc<GpuContext>, file: &[u8], tokenizer_json: Option<&[u8]>, options: &LlamaOptions) -> Result<TextModel> {
-        let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
         let t = web_time::Instant::now();
         let g = gguf::parse(file)?;
         let parse = ms(t);
+        let mut model = TextModel::from_gguf(ctx, &g, &file.into(), tokenizer_json, options)?;
+        model.load_phases.parse = parse;
+        Ok(model)
+    }
+
+    /// `load` for a file whose header `g` the caller parsed (`gguf::parse_file`); its bytes
+    /// may be in a JS array, read one tensor at a time (`FileBytes`).
+    pub fn from_gguf(ctx: Arc<GpuContext>, g: &gguf::Gguf, file: &FileBytes, tokenizer_json: Option<&[u8]>, options: &LlamaOptions) -> Result<TextModel> {
         // The decoder first: in browsers its pipelines then compile in the GPU process while
         // the weights are transcoded and the tokenizer is built here.
         let t = web_time::Instant::now();
-        let llama = Llama::load(ctx, &g, file, options)?;
+        let llama = Llama::load(ctx, g, file, options)?;
         let weights_and_pipelines = ms(t);
         let t = web_time::Instant::now();
         let tokenizer = match tokenizer_json {
             Some(json) => Tokenizer::from_json(json)?,
-            None => Tokenizer::from_gguf(&g)?,
+            None => Tokenizer::from_gguf(g)?,
         };
-        let load_phases = LoadPhases { parse, tokenizer: ms(t), weights_and_pipelines };
+        let load_phases = LoadPhases { parse: 0.0, tokenizer: ms(t), weights_and_pipelines };
         let chat_template = g.get("tokenizer.chat_template").and_then(|v| v.as_str()).map(str::to_string);
         Ok(TextModel { tokenizer, llama, chat_template, load_phases })
     }

@@ -25,10 +25,18 @@ fn sample() -> Vec<u8> {
     w.to_bytes()
 }
 
+/// The error `parse` gives, checked to be the one a browser load meets too (the header read
+/// from a growing prefix: `parse_growing`).
 fn err(bytes: &[u8]) -> HearthError {
     match gguf::parse(bytes) {
         Ok(_) => panic!("hostile file was accepted"),
-        Err(e) => e,
+        Err(e) => {
+            for first in [1, 40, 200] {
+                let grown = gguf::parse_growing(&bytes.into(), first).expect_err("parse_growing accepted a file parse rejects");
+                assert_eq!(format!("{grown:?}"), format!("{e:?}"), "parse_growing from {first} bytes");
+            }
+            e
+        }
     }
 }
 
@@ -46,6 +54,15 @@ fn roundtrip_every_value_type() {
     assert_eq!((t.rows_cols(), t.n_bytes, t.start % 32), ((2, 64), 136, 0));
     assert_eq!(g.tensor_bytes(&bytes, t), &vec![1u8; 136][..]);
     assert_eq!(g.tensor("b.weight").unwrap().start % 32, 0);
+}
+
+#[test]
+fn a_header_read_from_a_growing_prefix_is_the_same() {
+    let bytes = sample();
+    let whole = format!("{:?}", gguf::parse(&bytes).unwrap());
+    for first in [1, 16, 100, 1 << 20] {
+        assert_eq!(format!("{:?}", gguf::parse_growing(&bytes[..].into(), first).unwrap()), whole, "from {first} bytes");
+    }
 }
 
 #[test]

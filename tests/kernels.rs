@@ -302,7 +302,7 @@ fn stacked_projections_match_cpu() {
             let gate = cpu::matmul(&x, &dequantize(DType::Q4_1, &gate_raw), k);
             let up = cpu::matmul(&x, &dequantize(DType::Q4_1, &up_raw), k);
             let want = cpu::swiglu(&gate, &up);
-            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, &gate_raw), ("up", DType::Q4_1, f as u64, &up_raw)];
+            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, gate_raw[..].into()), ("up", DType::Q4_1, f as u64, up_raw[..].into())];
             let w = match Stacked::upload(ctx, "gate_up", &parts, k as u64).unwrap() {
                 Stacked::One(w) => w,
                 Stacked::Parts(_) => panic!("same formats must stack into one matrix"),
@@ -320,7 +320,7 @@ fn stacked_projections_match_cpu() {
             let up8 = quantize(DType::Q8_0, &rng.vec(f * k, 1.0));
             let up = cpu::matmul(&x, &dequantize(DType::Q8_0, &up8), k);
             let want: Vec<f32> = (0..t).flat_map(|i| [&gate[i * f..][..f], &up[i * f..][..f]].concat()).collect();
-            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, &gate_raw), ("up", DType::Q8_0, f as u64, &up8)];
+            let parts: [StackPart; 2] = [("gate", DType::Q4_1, f as u64, gate_raw[..].into()), ("up", DType::Q8_0, f as u64, up8[..].into())];
             let Stacked::Parts(ms) = Stacked::upload(ctx, "gate_up", &parts, k as u64).unwrap() else { panic!("mixed formats must stay apart") };
             for kernel in ["matvec_rows", "matvec_lanes", "matmul_rows", "matmul_tiled"] {
                 let y = ctx.storage_buffer("gate_up", (t * 2 * f * 4) as u64).unwrap();

@@ -6,10 +6,11 @@ pub mod read;
 pub mod write;
 
 use crate::error::{HearthError, Result};
+use crate::file_bytes::FileBytes;
 use crate::quant::DType;
 use std::collections::BTreeMap;
 
-pub use read::parse;
+pub use read::{parse, parse_file, parse_growing};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -125,5 +126,9 @@ impl Gguf {
     /// The tensor's bytes within `file` (bounds were checked by `parse`).
     pub fn tensor_bytes<'a>(&self, file: &'a [u8], t: &TensorInfo) -> &'a [u8] {
         &file[t.start as usize..(t.start + t.n_bytes) as usize]
+    }
+    /// `tensor_bytes` of a file that may not be in memory, not yet read.
+    pub fn tensor_data<'a>(&self, file: &FileBytes<'a>, t: &TensorInfo) -> FileBytes<'a> {
+        file.range(t.start, t.n_bytes)
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Gguf, TensorInfo, Value};
 use crate::error::{HearthError, Result};
+use crate::file_bytes::FileBytes;
 use crate::quant::dtype::{ggml_block_geometry, ggml_type_name};
 use std::collections::BTreeMap;
 
@@ -107,6 +108,35 @@ fn min_value_size(ty: u32) -> Option<u64> {
 
 /// Parse a GGUF header from the whole file's bytes.
 pub fn parse(buf: &[u8]) -> Result<Gguf> {
+    parse_header(buf, buf.len() as u64)
+}
+
+/// Parse the header of `file`, reading only a prefix long enough to hold it when the bytes are
+/// not in memory (a browser's `Uint8Array`; SmolLM2's header is 2 MiB of its 94).
+pub fn parse_file(file: &FileBytes) -> Result<Gguf> {
+    match file {
+        FileBytes::Memory(bytes) => parse(bytes),
+        #[allow(unreachable_patterns)]
+        _ => parse_growing(file, 8 << 20),
+    }
+}
+
+/// Parse the header of `file` from its first `first` bytes, four times more while the header is
+/// cut short (the same result and errors as `parse` of the whole file).
+pub fn parse_growing(file: &FileBytes, first: u64) -> Result<Gguf> {
+    let total = file.len();
+    let mut prefix = total.min(first.max(1));
+    loop {
+        match parse_header(&file.range(0, prefix).read(), total) {
+            Err(HearthError::Truncated { len, .. }) if len < total => prefix = total.min(prefix * 4),
+            parsed => return parsed,
+        }
+    }
+}
+
+/// Parse a GGUF header from `buf`, the first bytes of a file of `file_len` bytes (a header cut
+/// short is `Truncated` with `len` = `buf.len()`; tensor data past the file, with `file_len`).
+fn parse_header(buf: &[u8], file_len: u64) -> Result<Gguf> {
     let mut c = Cursor { buf, pos: 0 };
     let magic = c.take(4, &|| "magic".into())?;
     if magic != b"GGUF" {
@@ -162,7 +192,6 @@ pub fn parse(buf: &[u8]) -> Result<Gguf> {
         },
     };
     let data_offset = (c.pos as u64).div_ceil(alignment) * alignment;
-    let file_len = buf.len() as u64;
 
     let mut tensors = Vec::with_capacity(infos.len());
     let mut seen = std::collections::HashSet::new();

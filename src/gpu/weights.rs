@@ -4,6 +4,7 @@
 use super::context::GpuContext;
 use super::shaders::Defines;
 use crate::error::{HearthError, Result};
+use crate::file_bytes::FileBytes;
 use crate::quant::{BlockOrder, DType, GpuLayout};
 
 pub struct GpuMatrix {
@@ -26,7 +27,7 @@ pub struct GpuMatrix {
 impl GpuMatrix {
     /// Upload `raw` (GGUF layout of `dtype`, `rows × cols` values).
     pub fn upload(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: &[u8]) -> Result<GpuMatrix> {
-        let (m, pending) = GpuMatrix::allocate(ctx, name, dtype, rows, cols, raw)?;
+        let (m, pending) = GpuMatrix::allocate(ctx, name, dtype, rows, cols, raw.into())?;
         pending.write(ctx);
         Ok(m)
     }
@@ -34,12 +35,12 @@ impl GpuMatrix {
     /// Create the buffers for `raw` (GGUF layout of `dtype`, `rows × cols` values) and return
     /// the upload still to do: loaders record their launches in between, so a browser compiles
     /// the pipelines while the weights are being transcoded.
-    pub fn allocate<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: &'a [u8]) -> Result<(GpuMatrix, PendingUpload<'a>)> {
+    pub fn allocate<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: FileBytes<'a>) -> Result<(GpuMatrix, PendingUpload<'a>)> {
         GpuMatrix::allocate_parts(ctx, name, dtype, rows, cols, vec![raw])
     }
 
     /// `allocate` for row-wise `parts` stored one after the other.
-    fn allocate_parts<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: Vec<&'a [u8]>) -> Result<(GpuMatrix, PendingUpload<'a>)> {
+    fn allocate_parts<'a>(ctx: &GpuContext, name: &str, dtype: DType, rows: u64, cols: u64, raw: Vec<FileBytes<'a>>) -> Result<(GpuMatrix, PendingUpload<'a>)> {
         let align = if dtype.is_quantized() { 32 } else { 4 };
         if cols % align != 0 {
             return Err(HearthError::UnsupportedModel(format!("tensor '{name}': row length {cols} is not a multiple of {align}")));
@@ -48,7 +49,7 @@ impl GpuMatrix {
             return Err(HearthError::UnsupportedModel(format!("tensor '{name}' has too many elements ({rows} × {cols})")));
         }
         let expected = rows * cols / dtype.block_len() as u64 * dtype.block_bytes() as u64;
-        let len = raw.iter().map(|r| r.len()).sum::<usize>();
+        let len = raw.iter().map(|r| r.len()).sum::<u64>() as usize;
         if len as u64 != expected {
             return Err(HearthError::Malformed(format!("tensor '{name}' has {len} bytes, expected {expected} for {rows} × {cols} {dtype:?}")));
         }
@@ -125,16 +126,16 @@ pub struct PendingUpload<'a> {
     scales: wgpu::Buffer,
     dtype: DType,
     order: BlockOrder,
-    /// Row-wise parts, concatenated (a `Stacked::One` has several).
-    raw: Vec<&'a [u8]>,
+    /// Row-wise parts, concatenated (a `Stacked::One` has several), read when written.
+    raw: Vec<FileBytes<'a>>,
 }
 
 impl PendingUpload<'_> {
     /// Transcode to the GPU layout and queue the writes.
     pub fn write(self, ctx: &GpuContext) {
         let layout = match self.raw.as_slice() {
-            [one] => GpuLayout::from_raw(self.dtype, one, self.order),
-            parts => GpuLayout::from_raw(self.dtype, &parts.concat(), self.order),
+            [one] => GpuLayout::from_raw(self.dtype, &one.read(), self.order),
+            parts => GpuLayout::from_raw(self.dtype, &parts.iter().map(FileBytes::read).collect::<Vec<_>>().concat(), self.order),
         };
         ctx.queue.write_buffer(&self.data, 0, bytemuck::cast_slice(&layout.data));
         ctx.queue.write_buffer(&self.scales, 0, bytemuck::cast_slice(&layout.scales));
@@ -156,7 +157,7 @@ pub enum Stacked {
 }
 
 /// One part of a `Stacked` upload: (name, format, rows, raw bytes in the GGUF layout).
-pub type StackPart<'n, 'a> = (&'n str, DType, u64, &'a [u8]);
+pub type StackPart<'n, 'a> = (&'n str, DType, u64, FileBytes<'a>);
 
 impl Stacked {
     /// Upload `parts` (each `rows × cols`) under `name`.
@@ -172,16 +173,16 @@ impl Stacked {
         let dtype = parts[0].1;
         if parts.iter().all(|p| p.1 == dtype) {
             // GGUF rows are contiguous: the stacked matrix is the parts' bytes in order.
-            let (m, pending) = GpuMatrix::allocate_parts(ctx, name, dtype, total, cols, parts.iter().map(|p| p.3).collect())?;
+            let (m, pending) = GpuMatrix::allocate_parts(ctx, name, dtype, total, cols, parts.iter().map(|p| p.3.clone()).collect())?;
             return Ok((Stacked::One(m), vec![pending]));
         }
         let mut offset = 0;
         let mut out = Vec::with_capacity(parts.len());
         let mut pending = Vec::with_capacity(parts.len());
-        for &(part, dtype, rows, raw) in parts {
-            let (mut m, p) = GpuMatrix::allocate(ctx, part, dtype, rows, cols, raw)?;
+        for (part, dtype, rows, raw) in parts {
+            let (mut m, p) = GpuMatrix::allocate(ctx, part, *dtype, *rows, cols, raw.clone())?;
             m.out_columns = Some((total as u32, offset as u32));
-            offset += rows;
+            offset += *rows;
             out.push(m);
             pending.push(p);
         }

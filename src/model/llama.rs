@@ -14,6 +14,7 @@
 
 use super::config::LlamaConfig;
 use crate::error::{HearthError, Result};
+use crate::file_bytes::FileBytes;
 use crate::gguf::Gguf;
 use crate::gpu::kernels::{self, AttentionShape, RopeShape};
 use crate::gpu::{encode, ready, Dispatch, GpuContext, GpuMatrix, Grid, PendingUpload, StackPart, Stacked, Step};
@@ -123,18 +124,18 @@ struct Ahead {
 }
 
 /// Tensor `name`, checked to be `rows × cols`: its format and raw bytes.
-fn matrix_part<'n, 'a>(g: &Gguf, file: &'a [u8], name: &'n str, rows: u32, cols: u32) -> Result<StackPart<'n, 'a>> {
+fn matrix_part<'n, 'a>(g: &Gguf, file: &FileBytes<'a>, name: &'n str, rows: u32, cols: u32) -> Result<StackPart<'n, 'a>> {
     let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
     let (r, c) = t.rows_cols();
     if (r, c) != (rows as u64, cols as u64) {
         return Err(HearthError::Malformed(format!("tensor '{name}' is {r}×{c}, expected {rows}×{cols}")));
     }
-    Ok((name, t.dtype()?, r, g.tensor_bytes(file, t)))
+    Ok((name, t.dtype()?, r, g.tensor_data(file, t)))
 }
 
 /// Tensor `name` (`rows × cols`) on the GPU, its weights added to `uploads` (written after the
 /// launches are recorded).
-fn matrix<'a>(ctx: &GpuContext, g: &Gguf, file: &'a [u8], name: &str, rows: u32, cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<GpuMatrix> {
+fn matrix<'a>(ctx: &GpuContext, g: &Gguf, file: &FileBytes<'a>, name: &str, rows: u32, cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<GpuMatrix> {
     let (_, dtype, _, raw) = matrix_part(g, file, name, rows, cols)?;
     // Fails with TensorTooLarge when a buffer exceeds the adapter's binding limit.
     let (m, pending) = GpuMatrix::allocate(ctx, name, dtype, rows as u64, cols as u64, raw)?;
@@ -143,7 +144,7 @@ fn matrix<'a>(ctx: &GpuContext, g: &Gguf, file: &'a [u8], name: &str, rows: u32,
 }
 
 /// `parts` (name, rows), each `rows × cols`, stacked row-wise (`Stacked`).
-fn stacked<'a>(ctx: &GpuContext, g: &Gguf, file: &'a [u8], name: &str, parts: &[(&str, u32)], cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<Stacked> {
+fn stacked<'a>(ctx: &GpuContext, g: &Gguf, file: &FileBytes<'a>, name: &str, parts: &[(&str, u32)], cols: u32, uploads: &mut Vec<PendingUpload<'a>>) -> Result<Stacked> {
     let raw = parts.iter().map(|&(part, rows)| matrix_part(g, file, part, rows, cols)).collect::<Result<Vec<_>>>()?;
     let (m, pending) = Stacked::allocate(ctx, name, &raw, cols as u64)?;
     uploads.extend(pending);
@@ -157,12 +158,12 @@ impl Block {
 }
 
 /// A small vector (norm weights), dequantized to f32 at load.
-fn vector(ctx: &GpuContext, g: &Gguf, file: &[u8], name: &str, len: u32) -> Result<wgpu::Buffer> {
+fn vector(ctx: &GpuContext, g: &Gguf, file: &FileBytes, name: &str, len: u32) -> Result<wgpu::Buffer> {
     let t = g.tensor(name).ok_or_else(|| HearthError::MissingTensor(name.into()))?;
     if t.n_elements() != len as u64 {
         return Err(HearthError::Malformed(format!("tensor '{name}' has {} elements, expected {len}", t.n_elements())));
     }
-    let v = dequantize(t.dtype()?, g.tensor_bytes(file, t));
+    let v = dequantize(t.dtype()?, &g.tensor_data(file, t).read());
     ctx.storage_buffer_init(name, bytemuck::cast_slice(&v))
 }
 
@@ -184,7 +185,7 @@ struct Built<'a> {
 
 impl<'a> Built<'a> {
     /// Create the buffers of `c`'s model in `file` (weights, KV cache, activations).
-    fn new(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &'a [u8], options: &LlamaOptions) -> Result<Built<'a>> {
+    fn new(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &FileBytes<'a>, options: &LlamaOptions) -> Result<Built<'a>> {
         let context = options.context.unwrap_or(2048).min(c.context_length).max(1);
         let cap = options.batch.unwrap_or(256).clamp(1, context);
         let (d, hd) = (c.n_embd, c.head_dim);
@@ -263,7 +264,7 @@ impl<'a> Built<'a> {
 /// (`GpuContext::with_stand_in_buffers`) and its first forward recorded and started; the real
 /// build then finds those pipelines compiling (their keys do not depend on the buffers).
 #[cfg(target_arch = "wasm32")]
-fn start_first_forward_early(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<()> {
+fn start_first_forward_early(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: &FileBytes, options: &LlamaOptions) -> Result<()> {
     ctx.with_stand_in_buffers(|| {
         let (argmax, prefill) = Built::new(ctx, c, g, file, options)?.first_forward(ctx, c)?;
         crate::gpu::dispatch::start(ctx, std::slice::from_ref(&argmax));
@@ -273,7 +274,8 @@ fn start_first_forward_early(ctx: &GpuContext, c: &LlamaConfig, g: &Gguf, file: 
 }
 
 impl Llama {
-    pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &[u8], options: &LlamaOptions) -> Result<Llama> {
+    /// The decoder in `file` (whose header is `g`), on the GPU.
+    pub fn load(ctx: Arc<GpuContext>, g: &Gguf, file: &FileBytes, options: &LlamaOptions) -> Result<Llama> {
         let c = LlamaConfig::from_gguf(g)?;
         #[cfg(target_arch = "wasm32")]
         start_first_forward_early(&ctx, &c, g, file, options)?;

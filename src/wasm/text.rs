@@ -147,19 +147,28 @@ fn weight_summary(g: &crate::gguf::Gguf) -> (String, u64) {
 
 #[wasm_bindgen]
 impl TextEngine {
-    /// Parse a whole GGUF file, build the tokenizer and upload the weights.
-    pub async fn load(file: Vec<u8>, options: JsValue) -> Result<TextEngine, JsValue> {
+    /// Parse a whole GGUF file, build the tokenizer and upload the weights. The file stays in
+    /// JS: its header and then one tensor at a time are copied into wasm memory (`FileBytes`).
+    pub async fn load(file: js_sys::Uint8Array, options: JsValue) -> Result<TextEngine, JsValue> {
         let options: LoadOptions = from_js(options, "load options")?;
+        let length = js_sys::Reflect::get(&file, &"length".into()).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if length > u32::MAX as f64 {
+            return Err(invalid(format!("the model file is {:.1} GiB; browsers load files up to 4 GiB (wasm32)", length / (1u64 << 30) as f64)));
+        }
         let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
         let t = web_time::Instant::now();
         let ctx = gpu(options.no_f16, options.no_subgroups).await?;
         let device_ms = ms(t);
-        let g = crate::gguf::parse(&file).map_err(js_error)?;
+        let file = crate::FileBytes::Js(file);
+        let t = web_time::Instant::now();
+        let g = crate::gguf::parse_file(&file).map_err(js_error)?;
+        let parse_ms = ms(t);
         let (quant, parameters) = weight_summary(&g);
         let name = g.get("general.name").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let model = TextModel::load(ctx.clone(), &file, None, &LlamaOptions { context: options.context, ..Default::default() }).map_err(js_error)?;
+        let mut model = TextModel::from_gguf(ctx.clone(), &g, &file, None, &LlamaOptions { context: options.context, ..Default::default() }).map_err(js_error)?;
+        model.load_phases.parse = parse_ms;
         drop(g);
-        let file_bytes = file.len() as u64;
+        let file_bytes = file.len();
         drop(file);
         // Ready means the first forward's pipelines are compiled and the weights are on the GPU
         // (a failed upload is reported now). The decode pipelines may still be compiling: the

@@ -127,7 +127,7 @@ pub fn tiny_llama(layers: u32) -> Vec<u8> {
 async fn tiny_decode(ctx: Arc<GpuContext>, layers: u32) -> Result<(f64, usize)> {
     let file = tiny_llama(layers);
     let g = hearth::gguf::parse(&file)?;
-    let mut llama = hearth::Llama::load(ctx, &g, &file, &LlamaOptions::default())?;
+    let mut llama = hearth::Llama::load(ctx, &g, &file[..].into(), &LlamaOptions::default())?;
     let prompt: Vec<u32> = (0..16).collect();
     llama.forward(&prompt).await?;
     let mut times = Vec::new();
