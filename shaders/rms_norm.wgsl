@@ -1,7 +1,8 @@
 // RMSNorm: out[r, i] = x[r, i] / sqrt(mean(x[r, :]²) + EPS) · gamma[i]
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N]
-// Dispatch: (1, T) one workgroup per row; with LAST_ROW: (1, 1), reading row step.n_tokens-1
-// into out row 0.  CPU reference: cpu::rms_norm.
+// Dispatch: (1, T) one workgroup per row; (1, 1) normalizes row step.n_tokens-1 into out row 0
+// (the last row only: the final norm before the head). One pipeline for both (the same
+// thing when T = 1): a browser compiles it once.  CPU reference: cpu::rms_norm.
 // The row is summed by common/reduce.wgsl (SUBGROUPS: one subgroup, no barriers); with VEC4
 // (N % 4 == 0) loaded in quads (common/norm_row.wgsl).
 #include "common/step.wgsl"
@@ -12,17 +13,14 @@
 @group(0) @binding(6) var<storage, read> gamma: array<V>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-#ifdef LAST_ROW
-    let src = (step.n_tokens - 1u) * W;
-    let dst = 0u;
-#else
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>) {
     if wid.y >= step.n_tokens {
         return;
     }
-    let src = wid.y * W;
-    let dst = src;
-#endif
+    let last_row = groups.y == 1u;
+    let src = select(wid.y, step.n_tokens - 1u, last_row) * W;
+    let dst = select(src, 0u, last_row);
     var s = V(0.0);
     for (var i = lid.x; i < W; i += WG) {
         let v = x[src + i];

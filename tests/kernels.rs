@@ -693,6 +693,9 @@ fn every_shader_variant_validates() {
         }
         variants.push(("add_rows.wgsl", base().u32("W", 384)));
         variants.push(("argmax.wgsl", base().u32("N", 49152)));
+        for sg in [4, 8] {
+            variants.push(("argmax.wgsl", subgroups(base().u32("N", 49152), sg)));
+        }
         variants.push(("limits_read.wgsl", base()));
         variants.push(("limits_read.wgsl", base().flag("CONTIG")));
         variants.push(("limits_fma.wgsl", base()));
@@ -719,6 +722,7 @@ fn every_shader_variant_validates() {
 fn argmax_matches_cpu() {
     both_modes(|ctx| {
         let mut rng = Rng(0xa11ce);
+        let mut cases = Vec::new();
         for n in [1usize, 7, 256, 257, 49152] {
             let mut x = rng.vec(n, 10.0);
             // A tie at the top (the lower index must win) and a NaN (must never win).
@@ -728,11 +732,33 @@ fn argmax_matches_cpu() {
                 x[n - 3] = top;
                 x[2] = f32::NAN;
             }
+            cases.push((format!("{n} values"), x));
+        }
+        // Signs and zeros (the subgroup merge compares order keys of the bits): all negative
+        // with a tie, −0 before +0 as the maximum (equal: the lower index wins), all NaN.
+        let mut negative: Vec<f32> = (0..300).map(|i| -1.0 - (i % 17) as f32).collect();
+        negative[250] = -0.5;
+        negative[290] = -0.5;
+        cases.push(("negatives".into(), negative));
+        let mut zeros = vec![-1.0f32; 300];
+        zeros[5] = -0.0;
+        zeros[3] = 0.0;
+        zeros[200] = -0.0;
+        cases.push(("zeros".into(), zeros.clone()));
+        zeros[3] = -2.0;
+        cases.push(("−0 then +0".into(), zeros));
+        cases.push(("all NaN".into(), vec![f32::NAN; 100]));
+        // NaN first in every invocation's stride: each must still find its own best.
+        let mut nan_first: Vec<f32> = (0..1000).map(|i| (i % 13) as f32).collect();
+        nan_first[..64].fill(f32::NAN);
+        nan_first[901] = 20.0;
+        cases.push(("NaN first".into(), nan_first));
+        for (what, x) in cases {
             let xb = buffer(ctx, &x);
             let out = ctx.storage_buffer("out", 4).unwrap();
-            let d = kernels::argmax(ctx, &xb, &out, n as u32).unwrap();
+            let d = kernels::argmax(ctx, &xb, &out, x.len() as u32).unwrap();
             let got = run(ctx, &[d], 1, &out, 1)[0].to_bits();
-            assert_eq!(got, hearth::generate::argmax(&x), "argmax of {n} values");
+            assert_eq!(got, hearth::generate::argmax(&x), "argmax of {what}");
         }
     });
 }
