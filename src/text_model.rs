@@ -28,8 +28,8 @@ pub struct LoadPhases {
     pub weights_and_pipelines: f64,
 }
 
-/// Milliseconds since `t`, to 0.1 ms.
-fn ms(t: web_time::Instant) -> f64 {
+/// Milliseconds since `t`, to 0.1 ms (the load phases').
+pub(crate) fn ms(t: web_time::Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1e4).round() / 10.0
 }
 

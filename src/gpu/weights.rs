@@ -49,12 +49,12 @@ impl GpuMatrix {
             return Err(HearthError::UnsupportedModel(format!("tensor '{name}' has too many elements ({rows} × {cols})")));
         }
         let expected = rows * cols / dtype.block_len() as u64 * dtype.block_bytes() as u64;
-        let len = raw.iter().map(|r| r.len()).sum::<u64>() as usize;
-        if len as u64 != expected {
+        let len: u64 = raw.iter().map(FileBytes::len).sum();
+        if len != expected {
             return Err(HearthError::Malformed(format!("tensor '{name}' has {len} bytes, expected {expected} for {rows} × {cols} {dtype:?}")));
         }
         let order = if dtype.is_quantized() && ctx.tiled_weights { BlockOrder::Tiles { rows: rows as usize, cols: cols as usize } } else { BlockOrder::Rows };
-        let (data_words, scale_words) = GpuLayout::words(dtype, len, order);
+        let (data_words, scale_words) = GpuLayout::words(dtype, len as usize, order);
         let data = ctx.storage_buffer(name, data_words as u64 * 4)?;
         let scales = ctx.storage_buffer(&format!("{name}.scales"), scale_words as u64 * 4)?;
         let bytes = (data_words + scale_words) as u64 * 4;

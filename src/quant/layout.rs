@@ -13,7 +13,7 @@
 //! f16 scales stay f16 (no widening: decode is bandwidth bound); shaders read them with
 //! `unpack2x16float`, or as `array<f16>` when `shader-f16` is on. Both give identical values.
 //! Q8_0's quants get their sign bit flipped (q + 128, 0..=255) so that shaders read all block
-//! formats' quants with `unpack4x8unorm` (shaders/common/weights.wgsl `unorm_bytes`).
+//! formats' quants with `unpack4x8unorm` (shaders/common/weights.wgsl `unit_bytes`).
 
 use super::dtype::DType;
 

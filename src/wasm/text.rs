@@ -4,6 +4,7 @@ use super::{adapter_info, from_js, gpu, invalid, js_error, to_js, AdapterInfo};
 use crate::chat::Message;
 use crate::generate::{GenerateOptions, Generation};
 use crate::sampler::SamplingParams;
+use crate::text_model::ms;
 use crate::{LlamaOptions, TextModel};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -155,7 +156,6 @@ impl TextEngine {
         if length > u32::MAX as f64 {
             return Err(invalid(format!("the model file is {:.1} GiB; browsers load files up to 4 GiB (wasm32)", length / (1u64 << 30) as f64)));
         }
-        let ms = |t: web_time::Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
         let t = web_time::Instant::now();
         let ctx = gpu(options.no_f16, options.no_subgroups).await?;
         let device_ms = ms(t);
