@@ -10,12 +10,15 @@
 // dequantized once a pass) ran 0.4–0.75× as fast on both. The more rows per invocation, the
 // more FMAs per broadcast x value: 8 rows (workgroups of 8) against 4 (workgroups of 64) ran
 // Q4_1 1.2–1.5× faster on lavapipe and 1.3–1.9× on SwiftShader, F16 1.4–1.5× on lavapipe.
+// With ROWS16 an invocation owns 16 rows, two 8-row units (`GpuContext::wide_matmul_rows`: on
+// lavapipe Q4_1 ran 1.04–1.22× as fast at 128 and 512 tokens, BF16 0.99–1.24×; on SwiftShader
+// 0.86–1.08×, so there not: it also compiles longer).
 // No barriers (each costs a fiber switch per subgroup on SwiftShader). The last tile stops at
 // the last token; rows past the end repeat row W_N-1 (valid memory) and are not written. With
 // `mat.swiglu` an invocation owns act rows 4x .. 4x+3: gate rows 4x .. 4x+3 and their up rows
 // F later (common/output.wgsl `owned_rows`).
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
-// Dispatch: (ceil(W_N / 64), ceil(T / TILE)), workgroup 8.  CPU reference: cpu::matmul.
+// Dispatch: (ceil(W_N / 64), ceil(T / TILE)) (ROWS16: W_N / 128), workgroup 8.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
@@ -33,11 +36,25 @@ fn bdot(w: array<vec4<f32>, 8>, a: array<vec4<f32>, 8>) -> f32 {
 fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
     let t0 = wid.y * TILE;
     let tokens = min(TILE, step.n_tokens - t0);
-    let ra = owned_rows(inv.gid.x, 0u);
-    let rb = owned_rows(inv.gid.x, 1u);
-    // acc[j], acc2[j]: the owned rows' sums for token t0 + j (rows ra, rb)
+    // The 8-row unit(s) this invocation owns (common/output.wgsl `owned_rows`): x, or with
+    // ROWS16 2x and 2x + 1.
+#ifdef ROWS16
+    let unit = 2u * inv.gid.x;
+#else
+    let unit = inv.gid.x;
+#endif
+    let ra = owned_rows(unit, 0u);
+    let rb = owned_rows(unit, 1u);
+    // acc[j], acc2[j]: the owned rows' sums for token t0 + j (rows ra, rb; with ROWS16 acc3,
+    // acc4 for rows rc, rd)
     var acc = array<vec4<f32>, TILE>();
     var acc2 = array<vec4<f32>, TILE>();
+#ifdef ROWS16
+    let rc = owned_rows(unit + 1u, 0u);
+    let rd = owned_rows(unit + 1u, 1u);
+    var acc3 = array<vec4<f32>, TILE>();
+    var acc4 = array<vec4<f32>, TILE>();
+#endif
     for (var b = 0u; b < mat.blocks; b++) {
         let w0 = w_block(ra.x, b);
         let w1 = w_block(ra.y, b);
@@ -47,10 +64,24 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
         let w5 = w_block(rb.y, b);
         let w6 = w_block(rb.z, b);
         let w7 = w_block(rb.w, b);
+#ifdef ROWS16
+        let w8 = w_block(rc.x, b);
+        let w9 = w_block(rc.y, b);
+        let w10 = w_block(rc.z, b);
+        let w11 = w_block(rc.w, b);
+        let w12 = w_block(rd.x, b);
+        let w13 = w_block(rd.y, b);
+        let w14 = w_block(rd.z, b);
+        let w15 = w_block(rd.w, b);
+#endif
         for (var j = 0u; j < tokens; j++) {
             let a = x_block(inv, (t0 + j) * mat.k4 + 8u * b);
             acc[j] += vec4<f32>(bdot(w0, a), bdot(w1, a), bdot(w2, a), bdot(w3, a));
             acc2[j] += vec4<f32>(bdot(w4, a), bdot(w5, a), bdot(w6, a), bdot(w7, a));
+#ifdef ROWS16
+            acc3[j] += vec4<f32>(bdot(w8, a), bdot(w9, a), bdot(w10, a), bdot(w11, a));
+            acc4[j] += vec4<f32>(bdot(w12, a), bdot(w13, a), bdot(w14, a), bdot(w15, a));
+#endif
         }
     }
     // Quads past the last whole block (unquantized rows only: block formats are whole blocks;
@@ -65,14 +96,31 @@ fn main(inv: Invocation, @builtin(workgroup_id) wid: vec3<u32>) {
         let w5 = w_quad(rb.y, q);
         let w6 = w_quad(rb.z, q);
         let w7 = w_quad(rb.w, q);
+#ifdef ROWS16
+        let w8 = w_quad(rc.x, q);
+        let w9 = w_quad(rc.y, q);
+        let w10 = w_quad(rc.z, q);
+        let w11 = w_quad(rc.w, q);
+        let w12 = w_quad(rd.x, q);
+        let w13 = w_quad(rd.y, q);
+        let w14 = w_quad(rd.z, q);
+        let w15 = w_quad(rd.w, q);
+#endif
         for (var j = 0u; j < tokens; j++) {
             let xq = x[(t0 + j) * mat.k4 + q];
             acc[j] += vec4<f32>(dot(w0, xq), dot(w1, xq), dot(w2, xq), dot(w3, xq));
             acc2[j] += vec4<f32>(dot(w4, xq), dot(w5, xq), dot(w6, xq), dot(w7, xq));
+#ifdef ROWS16
+            acc3[j] += vec4<f32>(dot(w8, xq), dot(w9, xq), dot(w10, xq), dot(w11, xq));
+            acc4[j] += vec4<f32>(dot(w12, xq), dot(w13, xq), dot(w14, xq), dot(w15, xq));
+#endif
         }
     }
 #endif
     for (var j = 0u; j < tokens; j++) {
-        store_owned(t0 + j, inv.gid.x, acc[j], acc2[j]);
+        store_owned(t0 + j, unit, acc[j], acc2[j]);
+#ifdef ROWS16
+        store_owned(t0 + j, unit + 1u, acc3[j], acc4[j]);
+#endif
     }
 }

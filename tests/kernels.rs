@@ -62,7 +62,9 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
 /// `unpack4x8unorm` (UNORM_QUANTS, as on SwiftShader), with it as the adapter chooses.
 fn both_modes(f: impl Fn(&GpuContext)) {
     let unorm_quants = Some(true);
-    for options in [GpuOptions::default(), GpuOptions { no_f16: true, unorm_quants, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, unorm_quants, ..Default::default() }] {
+    // Prefill's rows kernel with 16 rows per invocation (lavapipe's default) and with 8.
+    let narrow = Some(false);
+    for options in [GpuOptions::default(), GpuOptions { no_f16: true, unorm_quants, wide_matmul_rows: narrow, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, unorm_quants, ..Default::default() }] {
         f(&common::gpu_with(&options));
     }
 }
@@ -112,6 +114,7 @@ fn matvec_and_matmul_match_cpu() {
     let with = common::gpu(false);
     if with.adapter_info.name.contains("llvmpipe") {
         assert_eq!(with.simd_subgroup(), Some(8), "lavapipe has subgroups of 8: the broadcast paths must be the ones tested");
+        assert!(with.wide_matmul_rows, "lavapipe's default is 16 rows per invocation; both_modes tests 8 too");
     }
     weight_modes(|ctx| {
         let mut rng = Rng(11);
@@ -605,6 +608,14 @@ fn every_shader_variant_validates() {
                     for shader in ["matvec_rows.wgsl", "matmul_rows.wgsl"] {
                         for sg in [4, 8] {
                             variants.push((shader, subgroups(d.clone(), sg)));
+                        }
+                    }
+                    // 16 rows per invocation (GpuContext::wide_matmul_rows), plain and with GELU
+                    for gelu in [false, true] {
+                        let wide = d.clone().flag("ROWS16").flag_if(gelu, "GELU");
+                        variants.push(("matmul_rows.wgsl", wide.clone()));
+                        for sg in [4, 8] {
+                            variants.push(("matmul_rows.wgsl", subgroups(wide.clone(), sg)));
                         }
                     }
                     // decode's o projection merging split attention's partials

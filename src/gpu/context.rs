@@ -19,6 +19,9 @@ pub struct GpuOptions {
     /// How matrix kernels read block formats' quants (`GpuContext::unorm_quants`); `None`: the
     /// adapter's own choice.
     pub unorm_quants: Option<bool>,
+    /// Whether prefill's rows kernel owns 16 rows per invocation (`GpuContext::wide_matmul_rows`);
+    /// `None`: the adapter's own choice.
+    pub wide_matmul_rows: Option<bool>,
 }
 
 pub struct GpuContext {
@@ -39,6 +42,11 @@ pub struct GpuContext {
     /// in 0.6–0.75× the time; on lavapipe (llvmpipe) decode ran 0.7–0.8× as fast, so there
     /// not. GPUs have the builtin in hardware.
     pub unorm_quants: bool,
+    /// Whether prefill's rows kernel (shaders/matmul_rows.wgsl) owns 16 rows per invocation
+    /// instead of 8 (define ROWS16): twice the FMAs per broadcast activation value. On lavapipe
+    /// (llvmpipe) SmolLM2's Q4_1 shapes ran 1.04–1.22× as fast; on SwiftShader 0.86–1.08× and
+    /// longer to compile, so only there.
+    pub wide_matmul_rows: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
@@ -99,7 +107,9 @@ impl GpuContext {
             }
         });
         let tiled_weights = adapter_info.device_type == wgpu::DeviceType::Cpu && !options.untiled_weights;
-        let unorm_quants = options.unorm_quants.unwrap_or(!adapter_info.name.starts_with("llvmpipe"));
+        let llvmpipe = adapter_info.name.starts_with("llvmpipe");
+        let unorm_quants = options.unorm_quants.unwrap_or(!llvmpipe);
+        let wide_matmul_rows = options.wide_matmul_rows.unwrap_or(llvmpipe);
         Ok(Arc::new(GpuContext {
             device,
             queue,
@@ -109,6 +119,7 @@ impl GpuContext {
             subgroups,
             tiled_weights,
             unorm_quants,
+            wide_matmul_rows,
             errors,
             lost,
             pipelines: Default::default(),

@@ -129,7 +129,8 @@ pub async fn run(ctx: &GpuContext, reps: usize, tokens: u32) -> Result<Vec<Kerne
         ];
         let matmuls: Vec<(&'static str, Dispatch)> = vec![
             ("tiled", kernels::matmul_tiled(ctx, &step_buf, &x, &y, &w, None, false)?),
-            ("rows", kernels::matmul_rows(ctx, &step_buf, &x, &y, &w, None, false)?),
+            ("rows", kernels::matmul_rows_width(ctx, &step_buf, &x, &y, &w, false)?),
+            ("rows16", kernels::matmul_rows_width(ctx, &step_buf, &x, &y, &w, true)?),
         ];
         for (kernel, variants, n) in [("matvec", &matvecs, 1u32), ("matmul", &matmuls, tokens)] {
             let step = Step { n_tokens: n, pos0: 0, seq_len: n, n_seqs: 1 };

@@ -22,9 +22,7 @@ pub struct BenchArgs {
     pub sentences: Option<String>,
     pub decode: usize,
     pub runs: usize,
-    pub no_f16: bool,
-    pub no_subgroups: bool,
-    pub untiled_weights: bool,
+    pub gpu: GpuOptions,
     pub limits_mib: u64,
 }
 
@@ -245,7 +243,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     };
     let file = read(&args.model)?;
     let t = Instant::now();
-    let options = GpuOptions { no_f16: args.no_f16, no_subgroups: args.no_subgroups, untiled_weights: args.untiled_weights, ..Default::default() };
+    let options = args.gpu.clone();
     let ctx = GpuContext::new(&options).await?;
     let device_ms = ms(t);
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;

@@ -22,7 +22,7 @@ use std::io::Write;
 
 mod bench;
 
-const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] [--narrow-matmul-rows] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
 
 const VALUED: [&str; 29] = [
     "--embed-model", "--prompts", "--sentences", "--decode", "--runs", "--limits-mib",
@@ -49,7 +49,7 @@ fn parse_args() -> Result<Args> {
     let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" | "--no-subgroups" | "--untiled-weights" | "--chat" | "--truncate-chat" | "--no-normalize" | "--ignore-eos" => flags.push(a),
+            "--json" | "--no-f16" | "--no-subgroups" | "--untiled-weights" | "--narrow-matmul-rows" | "--chat" | "--truncate-chat" | "--no-normalize" | "--ignore-eos" => flags.push(a),
             v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
                 if a == "--stop" {
@@ -113,7 +113,7 @@ fn load(args: &Args) -> Result<TextModel> {
         Some(_) => Some(args.read("--tokenizer")?),
         None => None,
     };
-    let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
+    let ctx = pollster::block_on(GpuContext::new(&gpu_options(&args)))?;
     let options = LlamaOptions { context: args.values.get("--ctx").map(|_| args.number("--ctx", 2048).map(|v| v as u32)).transpose()?, ..Default::default() };
     TextModel::load(ctx, &file, tokenizer_json.as_deref(), &options)
 }
@@ -205,7 +205,7 @@ fn run() -> Result<()> {
             if let Some(q) = args.values.get("--quant") {
                 options.quant = hearth::model::bert::BertWeights::parse(q)?;
             }
-            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
+            let ctx = pollster::block_on(GpuContext::new(&gpu_options(&args)))?;
             let explicit_pooling = args.values.contains_key("--pooling");
             let embedder = if path.is_file() {
                 // A GGUF file (weights keep their stored formats; --quant does not apply).
@@ -221,7 +221,7 @@ fn run() -> Result<()> {
             println!("{}", serde_json::to_string(&out).map_err(|e| HearthError::Io(e.to_string()))?);
         }
         "bench-kernels" => {
-            let ctx = pollster::block_on(GpuContext::new(&GpuOptions { no_f16: args.flag("--no-f16"), no_subgroups: args.flag("--no-subgroups"), untiled_weights: args.flag("--untiled-weights"), ..Default::default() }))?;
+            let ctx = pollster::block_on(GpuContext::new(&gpu_options(&args)))?;
             let t = pollster::block_on(hearth::gpu::kernel_bench::run(&ctx, args.number("--runs", 5)?, args.number("--batch", 128)? as u32))?;
             println!("{}", json!({ "adapter": ctx.adapter_name(), "f16": ctx.f16, "timings": t }));
         }
@@ -234,9 +234,7 @@ fn run() -> Result<()> {
                 sentences: value("--sentences"),
                 decode: args.number("--decode", 128)?,
                 runs: args.number("--runs", 1)?,
-                no_f16: args.flag("--no-f16"),
-                no_subgroups: args.flag("--no-subgroups"),
-                untiled_weights: args.flag("--untiled-weights"),
+                gpu: gpu_options(&args),
                 limits_mib: args.number("--limits-mib", 256)? as u64,
             };
             let out = pollster::block_on(bench::run(&b))?;
@@ -245,6 +243,18 @@ fn run() -> Result<()> {
         other => return Err(HearthError::InvalidArgument(format!("unknown command '{other}'; {USAGE}"))),
     }
     Ok(())
+}
+
+/// The adapter options every command takes: --no-f16, --no-subgroups, and for measuring kernel
+/// choices against each other --untiled-weights and --narrow-matmul-rows.
+fn gpu_options(args: &Args) -> GpuOptions {
+    GpuOptions {
+        no_f16: args.flag("--no-f16"),
+        no_subgroups: args.flag("--no-subgroups"),
+        untiled_weights: args.flag("--untiled-weights"),
+        wide_matmul_rows: args.flag("--narrow-matmul-rows").then_some(false),
+        ..Default::default()
+    }
 }
 
 fn main() {

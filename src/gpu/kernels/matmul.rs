@@ -77,17 +77,27 @@ pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: 
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, rows_grid(w), None)
+    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows)
+}
+
+/// `matmul_rows` with 16 rows per invocation (`wide`) or 8, whatever the adapter's choice
+/// (`GpuContext::wide_matmul_rows`): the two side by side in `hearth bench-kernels`.
+pub fn matmul_rows_width(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, wide: bool) -> Result<Dispatch> {
+    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, None, false, false, Defines::default(), wide)
+}
+
+/// matmul_rows.wgsl with 16 rows per invocation (`wide`, define ROWS16) or 8, and its grid:
+/// 8 invocations per workgroup, TILE = 64 tokens.
+#[allow(clippy::too_many_arguments)]
+fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, extra: Defines, wide: bool) -> Result<Dispatch> {
+    let rows = if wide { 16 } else { 8 };
+    let grid = Grid::TokenTiles { x: w.rows.div_ceil(8 * rows), tile: 64 };
+    launch_with(ctx, "matmul_rows.wgsl", head, w, bias, accumulate, swiglu, grid, None, extra.flag_if(wide, "ROWS16"))
 }
 
 /// matmul.wgsl's grid: 32 rows × 32 tokens per workgroup.
 fn tiled_grid(w: &GpuMatrix) -> Grid {
     Grid::TokenTiles { x: w.rows.div_ceil(32), tile: 32 }
-}
-
-/// matmul_rows.wgsl's grid: 8 invocations × 8 rows per workgroup, TILE = 64 tokens.
-fn rows_grid(w: &GpuMatrix) -> Grid {
-    Grid::TokenTiles { x: w.rows.div_ceil(64), tile: 64 }
 }
 
 fn check_swiglu(w: &GpuMatrix) -> Result<()> {
@@ -134,7 +144,7 @@ pub fn matvec_swiglu_norm(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer
 pub fn matmul_gelu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>) -> Result<Dispatch> {
     let gelu = Defines::default().flag("GELU");
     if ctx.emulated() {
-        launch_with(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, y)], w, bias, false, false, rows_grid(w), None, gelu)
+        launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, false, false, gelu, ctx.wide_matmul_rows)
     } else {
         launch_with(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, false, false, tiled_grid(w), None, gelu)
     }
@@ -143,5 +153,5 @@ pub fn matmul_gelu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &
 /// Prefill, fused: `matvec_swiglu` for T tokens.
 pub fn matmul_swiglu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch(ctx, "matmul_rows.wgsl", &[(1, step), (2, x), (3, act)], w, None, false, true, rows_grid(w), None)
+    launch_rows(ctx, &[(1, step), (2, x), (3, act)], w, None, false, true, Defines::default(), ctx.wide_matmul_rows)
 }
