@@ -15,7 +15,7 @@
 // 0.86–1.08×, so there not: it also compiles longer).
 // No barriers (each costs a fiber switch per subgroup on SwiftShader). The last tile stops at
 // the last token; rows past the end repeat row W_N-1 (valid memory) and are not written. With
-// `mat.swiglu` an invocation owns act rows 4x .. 4x+3: gate rows 4x .. 4x+3 and their up rows
+// `mat.swiglu` an 8-row unit u owns act rows 4u .. 4u+3: gate rows 4u .. 4u+3 and their up rows
 // F later (common/output.wgsl `owned_rows`).
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / 64), ceil(T / TILE)) (ROWS16: W_N / 128), workgroup 8.  CPU reference: cpu::matmul.
