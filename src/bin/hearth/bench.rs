@@ -243,8 +243,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     };
     let file = read(&args.model)?;
     let t = Instant::now();
-    let options = args.gpu.clone();
-    let ctx = GpuContext::new(&options).await?;
+    let ctx = GpuContext::new(&args.gpu).await?;
     let device_ms = ms(t);
     let limits = hearth::gpu::limits::measure(&ctx, args.limits_mib, 5).await?;
     let t = Instant::now();
@@ -252,7 +251,7 @@ pub async fn run(args: &BenchArgs) -> Result<Json> {
     // Ready = the weights are on the GPU and every pipeline is built.
     ctx.wait_idle().await?;
     let load_ms = ms(t);
-    let phases = load_phases(&options, &file).await?;
+    let phases = load_phases(&args.gpu, &file).await?;
     // Warm-up: a short prefill and a few decode steps (first-use costs of every pipeline).
     generate(&mut model, &ids("p128")?[..16], 3).await?;
     let p128 = prompt_case(&mut model, &ids("p128")?, args, &limits).await?;
