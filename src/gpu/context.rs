@@ -45,7 +45,7 @@ pub struct GpuContext {
     /// Whether prefill's rows kernel (shaders/matmul_rows.wgsl) owns 16 rows per invocation
     /// instead of 8 (define ROWS16): twice the FMAs per broadcast activation value. On lavapipe
     /// (llvmpipe) SmolLM2's Q4_1 shapes ran 1.04–1.22× as fast; on SwiftShader 0.86–1.08× and
-    /// longer to compile, so only there.
+    /// longer to compile, so only on llvmpipe.
     pub wide_matmul_rows: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,

@@ -80,7 +80,7 @@ pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &
     launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows)
 }
 
-/// `matmul_rows` with 16 rows per invocation (`wide`) or 8, whatever the adapter's choice
+/// `matmul_rows` with 16 rows per invocation (`wide`) or 8, whichever the adapter would choose
 /// (`GpuContext::wide_matmul_rows`): the two side by side in `hearth bench-kernels`.
 pub fn matmul_rows_width(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, wide: bool) -> Result<Dispatch> {
     launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, None, false, false, Defines::default(), wide)
