@@ -19,6 +19,8 @@ const opt = {
   // Only the cold load (bench/browser.mjs repeats it in fresh pages: one load is one sample of
   // a noisy machine).
   loadOnly: q.has("load_only"),
+  // Only the embeddings (for working on them).
+  embedOnly: q.has("embed_only"),
 };
 const status = (s) => {
   document.getElementById("status").textContent = s;
@@ -130,6 +132,7 @@ async function loadOnly() {
 async function run() {
   if (opt.loadOnly) return loadOnly();
   const [prompts, { sentences }] = await Promise.all([json(opt.prompts), json(opt.sentences)]);
+  if (opt.embedOnly) return { embeddings: await embeddings(sentences) };
   status("measuring the adapter's limits (streaming read, FMA)…");
   const limits = await measureDeviceLimits(opt.limitsMib, 5);
   status("downloading the model…");

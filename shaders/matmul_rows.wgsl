@@ -17,11 +17,18 @@
 // the last token; rows past the end repeat row W_N-1 (valid memory) and are not written. With
 // `mat.swiglu` an 8-row unit u owns act rows 4u .. 4u+3: gate rows 4u .. 4u+3 and their up rows
 // F later (common/output.wgsl `owned_rows`).
+// With X_LEN and Y_LEN (`GpuContext::sized_bindings`) x and y are arrays of the bound buffers'
+// lengths: browsers then clamp their indices with a constant instead of `arrayLength`, which
+// SwiftShader divides out at every load.
 // Bindings: 1 step · 2 x[T, W_K] · 3 y[T, W_N] · 4/5 W and 7 its shape (common/weights.wgsl) · 6 bias.
 // Dispatch: (ceil(W_N / 64), ceil(T / TILE)) (ROWS16: W_N / 128), workgroup 8.  CPU reference: cpu::matmul.
 #include "common/step.wgsl"
 #include "common/weights.wgsl"
+#ifdef X_LEN
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>, X_LEN>;
+#else
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+#endif
 #include "common/output.wgsl"
 #include "common/x_block.wgsl"
 

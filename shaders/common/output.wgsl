@@ -6,10 +6,15 @@
 // With `mat.swiglu` (rows kernels only) W is gate rows 0..F then up rows F..2F (F = n/2) and
 // the kernel writes act[t, i] = silu(gate)·up (`store_owned`).
 // Binds 3 y and, with BIAS, 6 bias[n]. Callers skip n past the rows and t past the tokens.
+// With Y_LEN y is declared with the bound buffer's length (`GpuContext::sized_bindings`).
 #ifdef GELU
 #include "common/gelu.wgsl"
 #endif
+#ifdef Y_LEN
+@group(0) @binding(3) var<storage, read_write> y: array<f32, Y_LEN>;
+#else
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+#endif
 #ifdef BIAS
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
 #endif

@@ -11,9 +11,14 @@
 // W_TILED for block formats stored in tiles of 32 rows (`block_index`), and
 // W_ALIGNED16 for F16 / BF16 rows of a multiple of 8 values (whole 16-byte loads);
 // the shape is `mat` (common/matrix_shape.wgsl; the row length is a multiple of 32 for block
-// formats, of 4 otherwise).
+// formats, of 4 otherwise). With W_LEN w_data is declared with the bound buffer's length in
+// vec4s (`GpuContext::sized_bindings`).
 #include "common/matrix_shape.wgsl"
+#ifdef W_LEN
+@group(0) @binding(4) var<storage, read> w_data: array<vec4<u32>, W_LEN>;
+#else
 @group(0) @binding(4) var<storage, read> w_data: array<vec4<u32>>;
+#endif
 
 #ifdef W_QUANTIZED
 #ifdef F16

@@ -22,6 +22,9 @@ pub struct GpuOptions {
     /// Whether prefill's rows kernel owns 16 rows per invocation (`GpuContext::wide_matmul_rows`);
     /// `None`: the adapter's own choice.
     pub wide_matmul_rows: Option<bool>,
+    /// Whether `kernels::matmul_sized` declares x, y and W as fixed-size arrays
+    /// (`GpuContext::sized_bindings`); `None`: the adapter's own choice.
+    pub sized_bindings: Option<bool>,
 }
 
 pub struct GpuContext {
@@ -47,12 +50,23 @@ pub struct GpuContext {
     /// (llvmpipe) SmolLM2's Q4_1 shapes ran 1.04–1.22× as fast; on SwiftShader 0.86–1.08× and
     /// longer to compile, so only on llvmpipe.
     pub wide_matmul_rows: bool,
+    /// Whether the rows kernel of `kernels::matmul_sized` (BERT's matrices) declares x, y and W
+    /// as arrays of the bound buffers' own lengths (defines X_LEN, Y_LEN, W_LEN; `binding_len`)
+    /// instead of runtime-sized arrays. Browsers clamp every index into a runtime-sized array
+    /// against its `arrayLength`, which SwiftShader works out at each access with a division
+    /// per lane (four scalar `div`s per load); a fixed length makes the clamp a `min` with a
+    /// constant. On SwiftShader (the default there) MiniLM's 32-sentence batch in Chromium went
+    /// 1302–1391 → 1231–1260 ms with x and y sized and 1236–1291 → 1215–1248 ms with W too;
+    /// the 32 sentences one at a time 1767–1814 → 1673–1735 and 1506–1671 → 1553–1669 ms.
+    /// Each combination of lengths is then a pipeline of its own.
+    pub sized_bindings: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
     pub(crate) pipelines: super::pipelines::PipelineCache,
     uniforms: Mutex<HashMap<Vec<u8>, Arc<wgpu::Buffer>>>,
-    /// Inside `with_stand_in_buffers`: the buffer `storage_buffer` returns.
-    stand_in: Mutex<Option<wgpu::Buffer>>,
+    /// Inside `with_stand_in_buffers`: the small buffers `storage_buffer` returns, by the size
+    /// asked for (which `binding_len` reports for them).
+    stand_in: Mutex<Option<HashMap<u64, wgpu::Buffer>>>,
 }
 
 impl GpuContext {
@@ -110,6 +124,7 @@ impl GpuContext {
         let llvmpipe = adapter_info.name.starts_with("llvmpipe");
         let unorm_quants = options.unorm_quants.unwrap_or(!llvmpipe);
         let wide_matmul_rows = options.wide_matmul_rows.unwrap_or(llvmpipe);
+        let sized_bindings = options.sized_bindings.unwrap_or(adapter_info.device_type == wgpu::DeviceType::Cpu && !llvmpipe);
         Ok(Arc::new(GpuContext {
             device,
             queue,
@@ -120,6 +135,7 @@ impl GpuContext {
             tiled_weights,
             unorm_quants,
             wide_matmul_rows,
+            sized_bindings,
             errors,
             lost,
             pipelines: Default::default(),
@@ -172,12 +188,14 @@ impl GpuContext {
 
     pub fn storage_buffer(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer> {
         self.check_binding_size(label, bytes)?;
-        if let Some(b) = self.stand_in() {
-            return Ok(b);
+        let size = bytes.max(4).next_multiple_of(4);
+        if let Some(stand_ins) = self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            let make = || self.device.create_buffer(&wgpu::BufferDescriptor { label: Some("stand-in"), size: 256, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC, mapped_at_creation: false });
+            return Ok(stand_ins.entry(size).or_insert_with(make).clone());
         }
         Ok(self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
-            size: bytes.max(4).next_multiple_of(4),
+            size,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         }))
@@ -185,31 +203,29 @@ impl GpuContext {
 
     pub fn storage_buffer_init(&self, label: &str, data: &[u8]) -> Result<wgpu::Buffer> {
         let buf = self.storage_buffer(label, data.len() as u64)?;
-        if self.stand_in().is_none() {
+        if self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
             self.queue.write_buffer(&buf, 0, data);
         }
         Ok(buf)
     }
 
     /// Run `f` with every storage buffer it creates (`storage_buffer`, `storage_buffer_init`)
-    /// replaced by one small stand-in, nothing written to it: to record launches for their
-    /// pipelines alone before a model's real buffers exist (src/model/llama.rs
-    /// `start_first_forward_early`). Launches recorded so must not run.
+    /// replaced by a small stand-in (one per size asked for), nothing written to it: to record
+    /// launches for their pipelines alone before a model's real buffers exist
+    /// (src/model/llama.rs `start_first_forward_early`). Launches recorded so must not run.
     pub fn with_stand_in_buffers<T>(&self, f: impl FnOnce() -> T) -> T {
-        let stand_in = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("stand-in"),
-            size: 256,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(stand_in);
+        *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
         let out = f();
         *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = None;
         out
     }
 
-    fn stand_in(&self) -> Option<wgpu::Buffer> {
-        self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// The length in bytes a kernel sees bound for `buffer` (bound whole): its size, or for a
+    /// stand-in the size asked for (`with_stand_in_buffers`), so pipelines keyed on it are the
+    /// ones the real buffers get.
+    pub fn binding_len(&self, buffer: &wgpu::Buffer) -> u64 {
+        let stand_ins = self.stand_in.lock().unwrap_or_else(|e| e.into_inner());
+        stand_ins.as_ref().and_then(|m| m.iter().find(|(_, b)| *b == buffer).map(|(size, _)| *size)).unwrap_or_else(|| buffer.size())
     }
 
     pub fn uniform_buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {

@@ -130,9 +130,9 @@ pub fn encode(encoder: &mut wgpu::CommandEncoder, dispatches: &[Dispatch], step:
 /// launches, in program order, in one submit, waited for. For finding hot spots, not for
 /// throughput figures: the families run apart, so the values they compute are not a real
 /// forward's. The step's uniforms must already be written. Returns (label, ms) per family in
-/// order of first appearance.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn profile_families(ctx: &GpuContext, program: &[Dispatch], step: &Step) -> Result<Vec<(&'static str, f64)>> {
+/// order of first appearance. Natively the wait is a blocking poll; in browsers a 4-byte read-back
+/// queued behind the family (`GpuContext::wait_idle`), so each figure includes one map round trip.
+pub async fn profile_families(ctx: &GpuContext, program: &[Dispatch], step: &Step) -> Result<Vec<(&'static str, f64)>> {
     let mut families: Vec<&'static str> = Vec::new();
     for d in program {
         if !families.contains(&d.label) {
@@ -147,7 +147,10 @@ pub fn profile_families(ctx: &GpuContext, program: &[Dispatch], step: &Step) -> 
         }
         let t = web_time::Instant::now();
         ctx.queue.submit([enc.finish()]);
+        #[cfg(not(target_arch = "wasm32"))]
         ctx.device.poll(wgpu::PollType::Wait { submission_index: None, timeout: None }).map_err(|e| HearthError::Gpu(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        ctx.wait_idle().await?;
         totals.push((family, t.elapsed().as_secs_f64() * 1e3));
     }
     ctx.check()?;

@@ -360,7 +360,11 @@ impl Bert {
 
         let eps = c.layer_norm_eps as f32;
         let shape = AttentionShape { heads: c.num_attention_heads, kv_heads: c.num_attention_heads, head_dim: d / c.num_attention_heads, scale: 1.0 / ((d / c.num_attention_heads) as f32).sqrt() };
-        let mm = |x: &wgpu::Buffer, out: &wgpu::Buffer, w: &GpuMatrix, b: &wgpu::Buffer, acc: bool| kernels::matmul(&ctx, &step, x, out, w, Some(b), acc);
+        // Matrix launches with x, y and W of fixed lengths where the adapter wants them
+        // (`kernels::matmul_sized`): q, k, v and the output projection read and write
+        // [T, hidden] buffers with hidden × hidden weights, so they share one pipeline; the
+        // intermediate and down projections get one each.
+        let mm = |x: &wgpu::Buffer, out: &wgpu::Buffer, w: &GpuMatrix, b: &wgpu::Buffer, acc: bool| kernels::matmul_sized(&ctx, &step, x, out, w, Some(b), acc);
         let mut p = vec![
             kernels::embed(&ctx, &word, &ids, &e)?,
             kernels::add_rows(&ctx, &step, &e, &pos_table, &spans, d)?,
@@ -407,11 +411,10 @@ impl Bert {
 
     /// Time each kernel family of a forward over `seqs` apart
     /// (`gpu::dispatch::profile_families`). Returns (label, ms) per family.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn profile(&self, seqs: &[Vec<u32>]) -> Result<Vec<(&'static str, f64)>> {
+    pub async fn profile(&self, seqs: &[Vec<u32>]) -> Result<Vec<(&'static str, f64)>> {
         let step = self.write_batch(seqs)?;
-        pollster::block_on(self.ready())?;
-        crate::gpu::dispatch::profile_families(&self.ctx, &self.program, &step)
+        self.ready().await?;
+        crate::gpu::dispatch::profile_families(&self.ctx, &self.program, &step).await
     }
 
     /// Check a batch and write its token ids (packed end to end), each sequence's span (first

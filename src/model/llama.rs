@@ -585,7 +585,7 @@ impl Llama {
         ctx.queue.write_buffer(&self.state.step, 0, bytemuck::bytes_of(&step));
         let program = if n == 1 { &self.decode } else { &self.prefill };
         pollster::block_on(crate::gpu::ready(&ctx, program))?;
-        let totals = crate::gpu::dispatch::profile_families(&ctx, program, &step)?;
+        let totals = pollster::block_on(crate::gpu::dispatch::profile_families(&ctx, program, &step))?;
         self.cached.extend_from_slice(ids);
         Ok(totals)
     }

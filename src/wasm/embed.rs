@@ -126,6 +126,23 @@ impl EmbedEngine {
         })
     }
 
+    /// For development: each kernel family of one forward over the first `batch` of `texts`,
+    /// timed apart (`Bert::profile`), as `[label, ms][]`.
+    pub fn profile(&self, texts: Vec<String>) -> js_sys::Promise {
+        let embedder = self.embedder.clone();
+        future_to_promise(async move {
+            let e = embedder.try_borrow_mut().map_err(|_| busy())?.take().ok_or_else(busy)?;
+            let run = async {
+                let mut seqs = texts.iter().map(|t| e.tokenize(t).map(|(ids, _)| ids)).collect::<crate::error::Result<Vec<_>>>()?;
+                seqs.truncate(e.bert.options.batch);
+                e.bert.profile(&seqs).await
+            };
+            let out = run.await.map_err(js_error);
+            *embedder.borrow_mut() = Some(e);
+            to_js(&out?)
+        })
+    }
+
     pub fn dispose(&self) {
         if let Ok(mut e) = self.embedder.try_borrow_mut() {
             e.take();

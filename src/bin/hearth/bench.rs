@@ -184,7 +184,7 @@ async fn embeddings(ctx: Arc<GpuContext>, path: &str, sentences: &[String], runs
     // `embed` batches them) and batch 1.
     let mut by_len = all.input_ids.clone();
     by_len.sort_by_key(Vec::len);
-    let profile = json!({ "batch32": rounded(embedder.bert.profile(&by_len)?), "batch1": rounded(embedder.bert.profile(&by_len[..1])?) });
+    let profile = json!({ "batch32": rounded(pollster::block_on(embedder.bert.profile(&by_len))?), "batch1": rounded(pollster::block_on(embedder.bert.profile(&by_len[..1]))?) });
     let mut single = Vec::new();
     let t = Instant::now();
     for s in sentences {

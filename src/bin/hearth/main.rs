@@ -22,7 +22,7 @@ use std::io::Write;
 
 mod bench;
 
-const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] [--narrow-matmul-rows] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
+const USAGE: &str = "usage: hearth bench --model F.gguf --prompts prompts.json [--embed-model DIR|F.gguf --sentences S.json] [--decode 128] [--runs 1] [--limits-mib 256] [--no-f16] [--no-subgroups] [--untiled-weights] [--narrow-matmul-rows] [--sized-bindings] | hearth embed --model DIR|F.gguf --input TEXTS.json [--pooling mean|cls|last] [--no-normalize] [--quant bf16|mixed|q8_0|f16|f32] [--batch N] --json | hearth <tokenize|logits|complete> --model F.gguf (--prompt TEXT | --prompt-file P | --chat --messages-file M.json) [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty P] [--frequency-penalty F] [--seed S] [--stop S]... [--logprobs N] [--top N] [--ctx N] [--ignore-eos] [--no-f16] [--json]";
 
 const VALUED: [&str; 29] = [
     "--embed-model", "--prompts", "--sentences", "--decode", "--runs", "--limits-mib",
@@ -49,7 +49,7 @@ fn parse_args() -> Result<Args> {
     let (mut values, mut stops, mut flags) = (HashMap::new(), Vec::new(), Vec::new());
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--json" | "--no-f16" | "--no-subgroups" | "--untiled-weights" | "--narrow-matmul-rows" | "--chat" | "--truncate-chat" | "--no-normalize" | "--ignore-eos" => flags.push(a),
+            "--json" | "--no-f16" | "--no-subgroups" | "--untiled-weights" | "--narrow-matmul-rows" | "--sized-bindings" | "--chat" | "--truncate-chat" | "--no-normalize" | "--ignore-eos" => flags.push(a),
             v if VALUED.contains(&v) => {
                 let v = it.next().ok_or_else(|| HearthError::InvalidArgument(format!("{a} needs a value")))?;
                 if a == "--stop" {
@@ -246,13 +246,14 @@ fn run() -> Result<()> {
 }
 
 /// The adapter options every command takes: --no-f16, --no-subgroups, and for measuring kernel
-/// choices against each other --untiled-weights and --narrow-matmul-rows.
+/// choices against each other --untiled-weights, --narrow-matmul-rows and --sized-bindings.
 fn gpu_options(args: &Args) -> GpuOptions {
     GpuOptions {
         no_f16: args.flag("--no-f16"),
         no_subgroups: args.flag("--no-subgroups"),
         untiled_weights: args.flag("--untiled-weights"),
         wide_matmul_rows: args.flag("--narrow-matmul-rows").then_some(false),
+        sized_bindings: args.flag("--sized-bindings").then_some(true),
         ..Default::default()
     }
 }

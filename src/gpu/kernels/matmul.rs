@@ -77,22 +77,55 @@ pub fn matmul_tiled(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: 
 }
 
 pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
-    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows)
+    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows, false)
+}
+
+/// `matmul` with x, y and W declared as arrays of their buffers' own lengths where the adapter
+/// wants them (`GpuContext::sized_bindings`; the rows kernel). Each combination of lengths is a
+/// pipeline of its own, so this is for models whose matrices share few: BERT's (3 pipelines
+/// instead of 2). The decoder's prefill keeps `matmul`: there one pipeline serves every matrix
+/// of a format, and sized it would be four, compiled before the first token (SmolLM2's load in
+/// Chromium went 526–580 → 776–919 ms with x and y alone sized).
+pub fn matmul_sized(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
+    if ctx.emulated() {
+        launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows, ctx.sized_bindings)
+    } else {
+        matmul_tiled(ctx, step, x, y, w, bias, accumulate)
+    }
 }
 
 /// `matmul_rows` with 16 rows per invocation (`wide`) or 8, whichever the adapter would choose
 /// (`GpuContext::wide_matmul_rows`): the two side by side in `hearth bench-kernels`.
 pub fn matmul_rows_width(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, wide: bool) -> Result<Dispatch> {
-    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, None, false, false, Defines::default(), wide)
+    launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, None, false, false, Defines::default(), wide, false)
 }
 
 /// matmul_rows.wgsl with 16 rows per invocation (`wide`, define ROWS16) or 8, and its grid:
-/// 8 invocations per workgroup, TILE = 64 tokens.
+/// 8 invocations per workgroup, TILE = 64 tokens; with `sized`, x, y and W declared with their
+/// buffers' lengths (defines X_LEN, Y_LEN, W_LEN; `GpuContext::sized_bindings`).
 #[allow(clippy::too_many_arguments)]
-fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, extra: Defines, wide: bool) -> Result<Dispatch> {
+fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, extra: Defines, wide: bool, sized: bool) -> Result<Dispatch> {
     let rows = if wide { 16 } else { 8 };
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(8 * rows), tile: 64 };
-    launch_with(ctx, "matmul_rows.wgsl", head, w, bias, accumulate, swiglu, grid, None, extra.flag_if(wide, "ROWS16"))
+    let mut extra = extra.flag_if(wide, "ROWS16");
+    if sized {
+        // Lengths in elements: x (binding 2) and W (4) are vec4s, y (3) f32s. A buffer of less
+        // than one element (or more than u32 counts) stays runtime-sized.
+        let mut len = |name: &str, buffer: &wgpu::Buffer, element: u64| {
+            if let Ok(n @ 1..) = u32::try_from(ctx.binding_len(buffer) / element) {
+                extra = std::mem::take(&mut extra).u32(name, n);
+            }
+        };
+        for (binding, buffer) in head {
+            match binding {
+                2 => len("X_LEN", buffer, 16),
+                3 => len("Y_LEN", buffer, 4),
+                _ => {}
+            }
+        }
+        len("W_LEN", &w.data, 16);
+    }
+    launch_with(ctx, "matmul_rows.wgsl", head, w, bias, accumulate, swiglu, grid, None, extra)
 }
 
 /// matmul.wgsl's grid: 32 rows × 32 tokens per workgroup.
@@ -140,11 +173,11 @@ pub fn matvec_swiglu_norm(ctx: &GpuContext, x: &wgpu::Buffer, act: &wgpu::Buffer
 
 /// Prefill with GELU fused into the output: y = gelu(x·Wᵀ + bias) (exact erf form,
 /// common/gelu.wgsl), one launch instead of two (BERT's intermediate projection), on every
-/// adapter.
+/// adapter; sized as `matmul_sized`.
 pub fn matmul_gelu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>) -> Result<Dispatch> {
     let gelu = Defines::default().flag("GELU");
     if ctx.emulated() {
-        launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, false, false, gelu, ctx.wide_matmul_rows)
+        launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, false, false, gelu, ctx.wide_matmul_rows, ctx.sized_bindings)
     } else {
         launch_with(ctx, "matmul.wgsl", &[(1, step), (2, x), (3, y)], w, bias, false, false, tiled_grid(w), None, gelu)
     }
@@ -153,5 +186,5 @@ pub fn matmul_gelu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &
 /// Prefill, fused: `matvec_swiglu` for T tokens.
 pub fn matmul_swiglu(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, act: &wgpu::Buffer, w: &GpuMatrix) -> Result<Dispatch> {
     check_swiglu(w)?;
-    launch_rows(ctx, &[(1, step), (2, x), (3, act)], w, None, false, true, Defines::default(), ctx.wide_matmul_rows)
+    launch_rows(ctx, &[(1, step), (2, x), (3, act)], w, None, false, true, Defines::default(), ctx.wide_matmul_rows, false)
 }

@@ -17,7 +17,7 @@ pub use attention::{attention, attention_rows, attention_rows_heads, rows_heads,
 pub use embed::embed;
 pub use gelu::gelu;
 pub use layer_norm::layer_norm;
-pub use matmul::{matmul, matmul_gelu, matmul_rows, matmul_rows_width, matmul_swiglu, matmul_tiled, matvec, matvec_lanes, matvec_merge, matvec_norm, matvec_rows, matvec_swiglu, matvec_swiglu_norm, Norm};
+pub use matmul::{matmul, matmul_gelu, matmul_rows, matmul_sized, matmul_rows_width, matmul_swiglu, matmul_tiled, matvec, matvec_lanes, matvec_merge, matvec_norm, matvec_rows, matvec_swiglu, matvec_swiglu_norm, Norm};
 pub use pool::{add_rows, pool, Pooling};
 pub use rms_norm::rms_norm;
 pub use rope::{rope, rope_qkv, rope_table, RopeMode, RopeShape};
