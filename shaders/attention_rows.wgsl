@@ -21,11 +21,20 @@
 // Dispatch: (ceil(T / 8), H / QPW); ENCODER (batch · ceil(seq_len / 8), H / QPW). Needs
 // HD % 4 == 0, HD ≤ 256.
 // CPU reference: cpu::attention, cpu::encoder_attention.
+// With ACT_LEN q, out, k and v are declared with their buffers' common length in quads
+// (`GpuContext::sized_bindings`: no `arrayLength` behind each load's bounds clamp).
 #include "common/step.wgsl"
+#ifdef ACT_LEN
+@group(0) @binding(2) var<storage, read> q: array<vec4<f32>, ACT_LEN>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>, ACT_LEN>;
+@group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>, ACT_LEN>;
+@group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>, ACT_LEN>;
+#else
 @group(0) @binding(2) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> k_cache: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> v_cache: array<vec4<f32>>;
+#endif
 #ifdef ENCODER
 @group(0) @binding(8) var<storage, read> spans: array<vec2<u32>>;
 #endif

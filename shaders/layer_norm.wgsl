@@ -1,15 +1,24 @@
 // LayerNorm: out[r, i] = (x[r, i] − mean(x[r, :])) / sqrt(var(x[r, :]) + EPS) · gamma[i] + beta[i]
 // (biased variance, two passes over the row for accuracy). With VEC4 (N % 4 == 0) the passes
 // load quads (common/norm_row.wgsl).
+// With ACT_LEN x and out are declared with their buffers' common length in elements V, gamma
+// and beta with W (`GpuContext::sized_bindings`: no `arrayLength` behind each bounds clamp).
 // Bindings: 1 step · 2 x[T, N] · 3 out · 6 gamma[N] · 7 beta[N]
 // Dispatch: (1, T) one workgroup per row.  CPU reference: cpu::layer_norm.
 #include "common/step.wgsl"
 #include "common/reduce.wgsl"
 #include "common/norm_row.wgsl"
+#ifdef ACT_LEN
+@group(0) @binding(2) var<storage, read> x: array<V, ACT_LEN>;
+@group(0) @binding(3) var<storage, read_write> out: array<V, ACT_LEN>;
+@group(0) @binding(6) var<storage, read> gamma: array<V, W>;
+@group(0) @binding(7) var<storage, read> beta: array<V, W>;
+#else
 @group(0) @binding(2) var<storage, read> x: array<V>;
 @group(0) @binding(3) var<storage, read_write> out: array<V>;
 @group(0) @binding(6) var<storage, read> gamma: array<V>;
 @group(0) @binding(7) var<storage, read> beta: array<V>;
+#endif
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

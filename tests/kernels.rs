@@ -635,7 +635,7 @@ fn every_shader_variant_validates() {
                     }
                     // x, y and W of fixed lengths (GpuContext::sized_bindings), plain and with GELU
                     for gelu in [false, true] {
-                        let sized = d.clone().u32("X_LEN", 96).u32("Y_LEN", 1024).u32("W_LEN", 4096).flag_if(gelu, "GELU");
+                        let sized = d.clone().u32("X_LEN", 96).u32("Y_LEN", 1024).u32("W_LEN", 4096).u32("B_LEN", 64).flag_if(gelu, "GELU");
                         variants.push(("matmul_rows.wgsl", sized.clone()));
                         variants.push(("matmul_rows.wgsl", subgroups(sized, 4)));
                     }
@@ -703,6 +703,8 @@ fn every_shader_variant_validates() {
             for sg in [4, 8] {
                 variants.push(("layer_norm.wgsl", subgroups(base().u32("N", 384).f32("EPS", 1e-12).flag_if(vec4, "VEC4"), sg)));
             }
+            // activations of a fixed length (GpuContext::sized_bindings)
+            variants.push(("layer_norm.wgsl", subgroups(base().u32("N", 384).f32("EPS", 1e-12).flag_if(vec4, "VEC4").u32("ACT_LEN", 960), 4)));
         }
         variants.push(("gelu.wgsl", base().u32("F", 1536)));
         variants.push(("attention.wgsl", base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).flag("ENCODER")));
@@ -713,6 +715,8 @@ fn every_shader_variant_validates() {
             variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 8).u32("KVH", 4).u32("HD", 32).f32("SCALE", 0.17).u32("QPW", 2).flag("QH1").flag("HD32"), sg)));
             variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 2).u32("KVH", 2).u32("HD", 64).f32("SCALE", 0.125).u32("QPW", 1).flag("ENCODER"), sg)));
         }
+        // MiniLM's encoder attention with activations of a fixed length (GpuContext::sized_bindings)
+        variants.push(("attention_rows.wgsl", subgroups(base().u32("H", 12).u32("KVH", 12).u32("HD", 32).f32("SCALE", 0.17).u32("QPW", 1).flag("HD32").flag("ENCODER").u32("ACT_LEN", 960), 4)));
         variants.push(("add_rows.wgsl", base().u32("W", 384)));
         variants.push(("argmax.wgsl", base().u32("N", 49152)));
         for sg in [4, 8] {

@@ -6,7 +6,8 @@
 // With `mat.swiglu` (rows kernels only) W is gate rows 0..F then up rows F..2F (F = n/2) and
 // the kernel writes act[t, i] = silu(gate)·up (`store_owned`).
 // Binds 3 y and, with BIAS, 6 bias[n]. Callers skip n past the rows and t past the tokens.
-// With Y_LEN y is declared with the bound buffer's length (`GpuContext::sized_bindings`).
+// With Y_LEN (B_LEN) y (bias) is declared with the bound buffer's length
+// (`GpuContext::sized_bindings`).
 #ifdef GELU
 #include "common/gelu.wgsl"
 #endif
@@ -16,7 +17,11 @@
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 #endif
 #ifdef BIAS
+#ifdef B_LEN
+@group(0) @binding(6) var<storage, read> bias: array<f32, B_LEN>;
+#else
 @group(0) @binding(6) var<storage, read> bias: array<f32>;
+#endif
 #endif
 
 fn store_y(t: u32, n: u32, value: f32) {

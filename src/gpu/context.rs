@@ -58,7 +58,9 @@ pub struct GpuContext {
     /// constant. On SwiftShader (the default there) MiniLM's 32-sentence batch in Chromium went
     /// 1302–1391 → 1231–1260 ms with x and y sized and 1236–1291 → 1215–1248 ms with W too;
     /// the 32 sentences one at a time 1767–1814 → 1673–1735 and 1506–1671 → 1553–1669 ms.
-    /// Each combination of lengths is then a pipeline of its own.
+    /// Each combination of lengths is then a pipeline of its own. BERT's attention and
+    /// LayerNorm launches, whose activations all have one length, are sized too
+    /// (`sized_activations`).
     pub sized_bindings: bool,
     errors: Arc<Mutex<Vec<String>>>,
     lost: Arc<Mutex<Option<String>>>,
@@ -218,6 +220,16 @@ impl GpuContext {
         let out = f();
         *self.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = None;
         out
+    }
+
+    /// With `sized_bindings`: the define ACT_LEN = the common length of `buffers` in elements
+    /// of `element` bytes, when they have one (else the kernel keeps runtime-sized arrays).
+    pub fn sized_activations(&self, defines: Defines, buffers: &[&wgpu::Buffer], element: u64) -> Defines {
+        let lens: Vec<u64> = buffers.iter().map(|b| self.binding_len(b) / element).collect();
+        match (self.sized_bindings, lens.first().and_then(|&n| u32::try_from(n).ok())) {
+            (true, Some(n @ 1..)) if lens.iter().all(|&l| l == n as u64) => defines.u32("ACT_LEN", n),
+            _ => defines,
+        }
     }
 
     /// The length in bytes a kernel sees bound for `buffer` (bound whole): its size, or for a

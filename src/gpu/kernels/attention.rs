@@ -226,7 +226,8 @@ pub fn encoder_attention_tiled(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::
 #[allow(clippy::too_many_arguments)]
 pub fn encoder_attention_rows(ctx: &GpuContext, step: &wgpu::Buffer, q: &wgpu::Buffer, out: &wgpu::Buffer, k: &wgpu::Buffer, v: &wgpu::Buffer, spans: &wgpu::Buffer, s: AttentionShape) -> Result<Dispatch> {
     check(&s)?;
-    let p = ctx.pipeline_handle("attention_rows.wgsl", rows_defines(ctx, s, 1).flag("ENCODER"))?;
+    let defines = ctx.sized_activations(rows_defines(ctx, s, 1).flag("ENCODER"), &[q, out, k, v], 16);
+    let p = ctx.pipeline_handle("attention_rows.wgsl", defines)?;
     Ok(Dispatch::new(ctx, "attention", p, &[(1, step), (2, q), (3, out), (6, k), (7, v), (8, spans)], Grid::SequenceTilesY { y: s.heads, tile: 8 }))
 }
 

@@ -101,8 +101,8 @@ pub fn matmul_rows_width(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer
 }
 
 /// matmul_rows.wgsl with 16 rows per invocation (`wide`, define ROWS16) or 8, and its grid:
-/// 8 invocations per workgroup, TILE = 64 tokens; with `sized`, x, y and W declared with their
-/// buffers' lengths (defines X_LEN, Y_LEN, W_LEN; `GpuContext::sized_bindings`).
+/// 8 invocations per workgroup, TILE = 64 tokens; with `sized`, x, y, W and the bias declared
+/// with their buffers' lengths (defines X_LEN, Y_LEN, W_LEN, B_LEN; `GpuContext::sized_bindings`).
 #[allow(clippy::too_many_arguments)]
 fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool, swiglu: bool, extra: Defines, wide: bool, sized: bool) -> Result<Dispatch> {
     let rows = if wide { 16 } else { 8 };
@@ -124,6 +124,9 @@ fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, b
             }
         }
         len("W_LEN", &w.data, 16);
+        if let Some(bias) = bias {
+            len("B_LEN", bias, 4);
+        }
     }
     launch_with(ctx, "matmul_rows.wgsl", head, w, bias, accumulate, swiglu, grid, None, extra)
 }
