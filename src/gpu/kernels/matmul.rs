@@ -53,6 +53,29 @@ fn launch_with(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w:
     Ok(Dispatch::new(ctx, label, p, &entries, grid))
 }
 
+/// `extra` with the lengths of a rows kernel's buffers (`GpuContext::sized_bindings`), in
+/// elements: x (binding 2) and W (4) in vec4s, y (3) and the bias in f32s. A buffer of less than
+/// one element (or more than u32 counts) stays runtime-sized.
+fn sized_lengths(ctx: &GpuContext, mut extra: Defines, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>) -> Defines {
+    let mut len = |name: &str, buffer: &wgpu::Buffer, element: u64| {
+        if let Ok(n @ 1..) = u32::try_from(ctx.binding_len(buffer) / element) {
+            extra = std::mem::take(&mut extra).u32(name, n);
+        }
+    };
+    for (binding, buffer) in head {
+        match binding {
+            2 => len("X_LEN", buffer, 16),
+            3 => len("Y_LEN", buffer, 4),
+            _ => {}
+        }
+    }
+    len("W_LEN", &w.data, 16);
+    if let Some(bias) = bias {
+        len("B_LEN", bias, 4);
+    }
+    extra
+}
+
 /// Decode (one token per row of x; grid 32 rows per workgroup). `accumulate`: y += x·Wᵀ (the
 /// fused residual add); `bias`: + bias[n].
 pub fn matvec(ctx: &GpuContext, x: &wgpu::Buffer, y: &wgpu::Buffer, w: &GpuMatrix, bias: Option<&wgpu::Buffer>, accumulate: bool) -> Result<Dispatch> {
@@ -109,24 +132,7 @@ fn launch_rows(ctx: &GpuContext, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, b
     let grid = Grid::TokenTiles { x: w.rows.div_ceil(8 * rows), tile: 64 };
     let mut extra = extra.flag_if(wide, "ROWS16");
     if sized {
-        // Lengths in elements: x (binding 2) and W (4) are vec4s, y (3) f32s. A buffer of less
-        // than one element (or more than u32 counts) stays runtime-sized.
-        let mut len = |name: &str, buffer: &wgpu::Buffer, element: u64| {
-            if let Ok(n @ 1..) = u32::try_from(ctx.binding_len(buffer) / element) {
-                extra = std::mem::take(&mut extra).u32(name, n);
-            }
-        };
-        for (binding, buffer) in head {
-            match binding {
-                2 => len("X_LEN", buffer, 16),
-                3 => len("Y_LEN", buffer, 4),
-                _ => {}
-            }
-        }
-        len("W_LEN", &w.data, 16);
-        if let Some(bias) = bias {
-            len("B_LEN", bias, 4);
-        }
+        extra = sized_lengths(ctx, extra, head, w, bias);
     }
     launch_with(ctx, "matmul_rows.wgsl", head, w, bias, accumulate, swiglu, grid, None, extra)
 }
