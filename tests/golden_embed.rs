@@ -1,6 +1,6 @@
 //! all-MiniLM-L6-v2 against sentence-transformers (../shared/golden/public/embed_cases.json):
 //! input ids exact; per-sentence cosine and max |Δ| per weight format; cosine pairs; batch of
-//! 16 = batch of 1; unit norms.
+//! 16 = batch of 1; unit norms; fixed-length bindings (SwiftShader's) = runtime-sized ones.
 
 mod common;
 use hearth::embedder::{Embedder, Embeddings, ModelFiles};
@@ -8,11 +8,15 @@ use hearth::model::bert::{BertOptions, BertWeights};
 use hearth::quant::DType;
 
 fn embed(quant: BertWeights, batch: usize, texts: &[String]) -> Embeddings {
+    embed_on(common::gpu(true), quant, batch, texts)
+}
+
+fn embed_on(ctx: std::sync::Arc<hearth::GpuContext>, quant: BertWeights, batch: usize, texts: &[String]) -> Embeddings {
     let dir = common::root().join("models/all-MiniLM-L6-v2");
     let read = |n: &str| std::fs::read(dir.join(n)).unwrap_or_else(|e| panic!("{n}: {e} (run scripts/fetch-models.sh)"));
     let (config, weights, tokenizer, sbert, pooling) = (read("config.json"), read("model.safetensors"), read("tokenizer.json"), read("sentence_bert_config.json"), read("1_Pooling/config.json"));
     let files = ModelFiles { config: &config, weights: &weights, tokenizer: &tokenizer, sentence_bert_config: Some(&sbert), pooling_config: Some(&pooling) };
-    let e = Embedder::load(common::gpu(true), &files, BertOptions { quant, batch, ..Default::default() }, false).unwrap();
+    let e = Embedder::load(ctx, &files, BertOptions { quant, batch, ..Default::default() }, false).unwrap();
     assert_eq!(e.bert.options.max_seq_len, 256, "max_seq_length from sentence_bert_config.json");
     pollster::block_on(e.embed(texts)).unwrap()
 }
@@ -76,6 +80,24 @@ fn batch_of_16_equals_batch_of_1() {
     let single = embed(quant, 1, &texts);
     let diff = batched.embeddings.iter().flatten().zip(single.embeddings.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(diff <= 1e-5, "batch 16 vs batch 1: {diff}");
+}
+
+/// The encoder's launches with their buffers declared at fixed lengths
+/// (`GpuContext::sized_bindings`, SwiftShader's default) compute what they compute without.
+#[test]
+fn sized_bindings_change_nothing() {
+    let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(common::golden_dir().join("embed_cases.json")).unwrap()).unwrap();
+    let texts: Vec<String> = golden["cases"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_string()).collect();
+    let quant = BertOptions::default().quant;
+    let ctx = |sized| common::gpu_with(&hearth::GpuOptions { no_f16: true, sized_bindings: Some(sized), ..Default::default() });
+    let sized_ctx = ctx(true);
+    assert!(sized_ctx.sized_bindings);
+    for batch in [32, 1] {
+        let plain = embed_on(ctx(false), quant, batch, &texts);
+        let sized = embed_on(sized_ctx.clone(), quant, batch, &texts);
+        let diff = plain.embeddings.iter().flatten().zip(sized.embeddings.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(diff <= 1e-6, "batch {batch}: sized vs runtime-sized bindings differ by {diff}");
+    }
 }
 
 /// A BERT GGUF written from the checkpoint the way llama.cpp's `convert_hf_to_gguf.py` writes
