@@ -22,7 +22,7 @@ pub struct GpuOptions {
     /// Whether prefill's rows kernel owns 16 rows per invocation (`GpuContext::wide_matmul_rows`);
     /// `None`: the adapter's own choice.
     pub wide_matmul_rows: Option<bool>,
-    /// Whether `kernels::matmul_sized` declares x, y and W as fixed-size arrays
+    /// Whether the encoder's launches declare their buffers as fixed-size arrays
     /// (`GpuContext::sized_bindings`); `None`: the adapter's own choice.
     pub sized_bindings: Option<bool>,
 }
@@ -50,9 +50,9 @@ pub struct GpuContext {
     /// (llvmpipe) SmolLM2's Q4_1 shapes ran 1.04–1.22× as fast; on SwiftShader 0.86–1.08× and
     /// longer to compile, so only on llvmpipe.
     pub wide_matmul_rows: bool,
-    /// Whether the rows kernel of `kernels::matmul_sized` (BERT's matrices) declares x, y and W
-    /// as arrays of the bound buffers' own lengths (defines X_LEN, Y_LEN, W_LEN; `binding_len`)
-    /// instead of runtime-sized arrays. Browsers clamp every index into a runtime-sized array
+    /// Whether the rows kernel of `kernels::matmul_sized` (BERT's matrices) declares x, y, W and
+    /// the bias as arrays of the bound buffers' own lengths (defines X_LEN, Y_LEN, W_LEN, B_LEN;
+    /// `binding_len`) instead of runtime-sized arrays. Browsers clamp every index into a runtime-sized array
     /// against its `arrayLength`, which SwiftShader works out at each access with a division
     /// per lane (four scalar `div`s per load); a fixed length makes the clamp a `min` with a
     /// constant. On SwiftShader (the default there) MiniLM's 32-sentence batch in Chromium went

@@ -103,7 +103,7 @@ pub fn matmul_rows(ctx: &GpuContext, step: &wgpu::Buffer, x: &wgpu::Buffer, y: &
     launch_rows(ctx, &[(1, step), (2, x), (3, y)], w, bias, accumulate, false, Defines::default(), ctx.wide_matmul_rows, false)
 }
 
-/// `matmul` with x, y and W declared as arrays of their buffers' own lengths where the adapter
+/// `matmul` with x, y, W and the bias declared as arrays of their buffers' own lengths where the adapter
 /// wants them (`GpuContext::sized_bindings`; the rows kernel). Each combination of lengths is a
 /// pipeline of its own, so this is for models whose matrices share few: BERT's (3 pipelines
 /// instead of 2). The decoder's prefill keeps `matmul`: there one pipeline serves every matrix
