@@ -63,7 +63,8 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
 fn both_modes(f: impl Fn(&GpuContext)) {
     let unorm_quants = Some(true);
     // Prefill's rows kernel with 16 rows per invocation (lavapipe's default) and with 8, the
-    // latter with x and y of fixed lengths (`GpuContext::sized_bindings`), as on SwiftShader.
+    // latter with the encoder's buffers of fixed lengths (`GpuContext::sized_bindings`), as on
+    // SwiftShader.
     let (narrow, sized_bindings) = (Some(false), Some(true));
     for options in [GpuOptions::default(), GpuOptions { no_f16: true, unorm_quants, wide_matmul_rows: narrow, sized_bindings, ..Default::default() }, GpuOptions { no_f16: true, no_subgroups: true, unorm_quants, ..Default::default() }] {
         f(&common::gpu_with(&options));
@@ -150,7 +151,7 @@ fn matvec_and_matmul_match_cpu() {
                     let y = buffer(ctx, &y0);
                     let d = kernels::matmul_rows(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matmul_rows {dtype:?} n{n} k{k} t{t} acc={acc}"), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
-                    // x, y and W of fixed lengths where `sized_bindings` (both_modes' second set)
+                    // x, y, W and the bias of fixed lengths where `sized_bindings` (both_modes' second set)
                     let y = buffer(ctx, &y0);
                     let d = kernels::matmul_sized(ctx, &step, &xb, &y, &w, bias, acc).unwrap();
                     assert_close(&format!("matmul_sized {dtype:?} n{n} k{k} t{t} acc={acc} sized={}", ctx.sized_bindings), &run(ctx, &[d], t as u32, &y, t * n), reference, tol);
@@ -633,7 +634,7 @@ fn every_shader_variant_validates() {
                     for shader in ["matmul_rows.wgsl", "matmul.wgsl"] {
                         variants.push((shader, d.clone().flag("GELU")));
                     }
-                    // x, y and W of fixed lengths (GpuContext::sized_bindings), plain and with GELU
+                    // x, y, W and the bias of fixed lengths (GpuContext::sized_bindings), plain and with GELU
                     for gelu in [false, true] {
                         let sized = d.clone().u32("X_LEN", 96).u32("Y_LEN", 1024).u32("W_LEN", 4096).u32("B_LEN", 64).flag_if(gelu, "GELU");
                         variants.push(("matmul_rows.wgsl", sized.clone()));

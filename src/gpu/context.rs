@@ -225,11 +225,21 @@ impl GpuContext {
     /// With `sized_bindings`: the define ACT_LEN = the common length of `buffers` in elements
     /// of `element` bytes, when they have one (else the kernel keeps runtime-sized arrays).
     pub fn sized_activations(&self, defines: Defines, buffers: &[&wgpu::Buffer], element: u64) -> Defines {
-        let lens: Vec<u64> = buffers.iter().map(|b| self.binding_len(b) / element).collect();
-        match (self.sized_bindings, lens.first().and_then(|&n| u32::try_from(n).ok())) {
-            (true, Some(n @ 1..)) if lens.iter().all(|&l| l == n as u64) => defines.u32("ACT_LEN", n),
+        if !self.sized_bindings {
+            return defines;
+        }
+        let mut lens = buffers.iter().map(|b| self.binding_elements(b, element));
+        match lens.next().flatten() {
+            Some(n) if lens.all(|l| l == Some(n)) => defines.u32("ACT_LEN", n),
             _ => defines,
         }
+    }
+
+    /// `buffer`'s bound length in elements of `element` bytes, for a fixed-size array
+    /// declaration: `None` when it holds less than one element or more than a u32 counts (the
+    /// kernel then keeps a runtime-sized array).
+    pub fn binding_elements(&self, buffer: &wgpu::Buffer, element: u64) -> Option<u32> {
+        u32::try_from(self.binding_len(buffer) / element).ok().filter(|&n| n >= 1)
     }
 
     /// The length in bytes a kernel sees bound for `buffer` (bound whole): its size, or for a

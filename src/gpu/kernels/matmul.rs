@@ -54,11 +54,11 @@ fn launch_with(ctx: &GpuContext, shader: &str, head: &[(u32, &wgpu::Buffer)], w:
 }
 
 /// `extra` with the lengths of a rows kernel's buffers (`GpuContext::sized_bindings`), in
-/// elements: x (binding 2) and W (4) in vec4s, y (3) and the bias in f32s. A buffer of less than
-/// one element (or more than u32 counts) stays runtime-sized.
+/// elements (`GpuContext::binding_elements`): x (binding 2) and W (4) in vec4s, y (3) and the
+/// bias in f32s.
 fn sized_lengths(ctx: &GpuContext, mut extra: Defines, head: &[(u32, &wgpu::Buffer)], w: &GpuMatrix, bias: Option<&wgpu::Buffer>) -> Defines {
     let mut len = |name: &str, buffer: &wgpu::Buffer, element: u64| {
-        if let Ok(n @ 1..) = u32::try_from(ctx.binding_len(buffer) / element) {
+        if let Some(n) = ctx.binding_elements(buffer, element) {
             extra = std::mem::take(&mut extra).u32(name, n);
         }
     };
